@@ -1,0 +1,58 @@
+"""Roles are Django groups that say what a user may *do*; the areas a user serves say *where* (accounts.scope).
+
+No Django models here: the group names, each role's home page and its navigation, as URL names (strings), so
+accounts never imports the apps above it.
+"""
+
+from django.utils.translation import gettext_lazy as _
+
+CADRE = "cadre"
+CREDIT_OFFICER = "credit_officer"
+GROUP_LEADER = "group_leader"
+CHAIRMAN = "chairman"
+PROVINCE_OFFICER = "province_officer"
+
+# In order of precedence when a user holds several roles: the first decides the home page.
+ROLES = [PROVINCE_OFFICER, CHAIRMAN, CREDIT_OFFICER, CADRE, GROUP_LEADER]
+
+ROLE_LABELS = {
+    CADRE: _("Grassroots cadre"),
+    CREDIT_OFFICER: _("VBSP credit officer"),
+    GROUP_LEADER: _("Savings-and-loan group leader"),
+    CHAIRMAN: _("Commune chairman"),
+    PROVINCE_OFFICER: _("Provincial coordination office"),
+}
+
+ROLE_HOME = {
+    CADRE: "fieldwork:home",
+    CREDIT_OFFICER: "credit:home",
+    GROUP_LEADER: "credit:group_home",
+    CHAIRMAN: "households:chairman_home",
+    PROVINCE_OFFICER: "households:province_home",
+}
+
+# (label, URL name) per role; later parts of the plan add their pages here.
+ROLE_NAVIGATION = {
+    CADRE: [(_("My villages"), "fieldwork:home"), (_("Areas"), "accounts:areas")],
+    CREDIT_OFFICER: [(_("Portfolio"), "credit:home"), (_("Areas"), "accounts:areas")],
+    GROUP_LEADER: [(_("My group"), "credit:group_home")],
+    CHAIRMAN: [(_("Commune overview"), "households:chairman_home"), (_("Areas"), "accounts:areas")],
+    PROVINCE_OFFICER: [(_("Province overview"), "households:province_home"), (_("Areas"), "accounts:areas")],
+}
+
+
+def user_roles(user) -> list[str]:
+    """The user's roles in precedence order (cached on the user object for the request)."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    cached = getattr(user, "_sinhke_roles", None)
+    if cached is None:
+        names = set(user.groups.values_list("name", flat=True))
+        cached = [role for role in ROLES if role in names]
+        user._sinhke_roles = cached
+    return cached
+
+
+def primary_role(user) -> str | None:
+    roles = user_roles(user)
+    return roles[0] if roles else None

@@ -1,0 +1,11 @@
+"""The API's shared parts: pagination honouring ``?page_size=`` (up to 500)."""
+
+from rest_framework.pagination import PageNumberPagination
+
+
+class Pagination(PageNumberPagination):
+    """Answers ``{"count", "next", "previous", "results"}``; ``?page_size=`` up to 500."""
+
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 500

@@ -1,0 +1,7 @@
+"""Every endpoint under /api/v1/; each app contributes its own router entries."""
+
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("accounts.api_urls")),
+]

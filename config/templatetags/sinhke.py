@@ -1,0 +1,26 @@
+"""Template filters available in every template (registered as a builtin in settings)."""
+
+from django import template
+from django.utils.formats import number_format
+
+register = template.Library()
+
+
+@register.filter
+def vnd(value) -> str:
+    """Whole đồng with grouping in the active language: ``1250000`` → ``1.250.000 ₫`` under ``vi``."""
+    if value is None or value == "":
+        return ""
+    try:
+        amount = int(value)
+    except (TypeError, ValueError):
+        return str(value)
+    return f"{number_format(amount, decimal_pos=0, force_grouping=True)} ₫"
+
+
+@register.filter
+def grouped(value) -> str:
+    """A whole number with thousand grouping in the active language (counts of households, people)."""
+    if value is None or value == "":
+        return ""
+    return number_format(value, force_grouping=True)
