@@ -34,6 +34,7 @@ test: install mo
 
 lint: install
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
 # Extract new strings into locale/vi/LC_MESSAGES/django.po (needs GNU gettext), then compile.
 messages: install
