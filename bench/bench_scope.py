@@ -25,9 +25,13 @@ def _csv() -> bytes:
     w.writeheader()
     w.writerow({"level": "province", "code": "B1", "name": "Tỉnh Đo"})
     for c in range(COMMUNES):
-        w.writerow({"level": "commune", "code": f"B1{c:04d}", "name": f"Xã {c}", "parent_code": "B1", "area_type": "rural"})
+        w.writerow(
+            {"level": "commune", "code": f"B1{c:04d}", "name": f"Xã {c}", "parent_code": "B1", "area_type": "rural"}
+        )
         for v in range(VILLAGES):
-            w.writerow({"level": "village", "code": f"B1{c:04d}-{v:02d}", "name": f"Thôn {v}", "parent_code": f"B1{c:04d}"})
+            w.writerow(
+                {"level": "village", "code": f"B1{c:04d}-{v:02d}", "name": f"Thôn {v}", "parent_code": f"B1{c:04d}"}
+            )
     return out.getvalue().encode()
 
 
