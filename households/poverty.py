@@ -13,6 +13,7 @@ import numbers
 from collections.abc import Iterable
 from datetime import date, datetime
 
+from households import derivation as _derivation
 from households.standards_data import AREAS, DIMENSIONS, INDICATOR_DEFS, STANDARDS, IndicatorDef, Standard
 
 __all__ = [
@@ -39,7 +40,7 @@ CLASSIFICATIONS: tuple[str, ...] = ("poor", "near_poor", "average", "non_poor")
 INDICATORS: dict[str, IndicatorDef] = {indicator.code: indicator for indicator in INDICATOR_DEFS}
 
 #: Indicators that the records of the household's members can decide (age, insurance, schooling, diplomas).
-MEMBER_DERIVED: frozenset[str] = frozenset({"dependants", "health_insurance", "child_schooling", "adult_education"})
+MEMBER_DERIVED: frozenset[str] = frozenset(_derivation.MEMBER_DERIVED)  # the one list lives in derivation.py
 
 #: Kinds of review (domain.md §2.4 periodic, §2.5 regular).
 REVIEW_KINDS: tuple[str, ...] = ("periodic", "regular")

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from areas.models import Commune, Village
 
 from . import poverty
-from .derivation import MEMBER_DERIVED, MemberFacts, derive_indicators
+from .derivation import MemberFacts, derive_indicators
 from .ethnicity import fold
 from .models import Household, Indicator, Member, PovertyStandard, Review, ReviewRequest
 from .national_id import national_id_problem
@@ -433,4 +433,4 @@ def review_request_decide(
     return request
 
 
-__all__ = ["MEMBER_DERIVED", "StandardBook"]
+
