@@ -33,11 +33,22 @@ ROLE_HOME = {
 
 # (label, URL name) per role; later parts of the plan add their pages here.
 ROLE_NAVIGATION = {
-    CADRE: [(_("My villages"), "fieldwork:home"), (_("Areas"), "accounts:areas")],
+    CADRE: [(_("My villages"), "fieldwork:home"), (_("Households"), "households:list"), (_("Reviews"), "households:workflow")],
     CREDIT_OFFICER: [(_("Portfolio"), "credit:home"), (_("Areas"), "accounts:areas")],
     GROUP_LEADER: [(_("My group"), "credit:group_home")],
-    CHAIRMAN: [(_("Commune overview"), "households:chairman_home"), (_("Areas"), "accounts:areas")],
-    PROVINCE_OFFICER: [(_("Province overview"), "households:province_home"), (_("Areas"), "accounts:areas")],
+    CHAIRMAN: [
+        (_("Commune overview"), "households:chairman_home"),
+        (_("Households"), "households:list"),
+        (_("Reviews"), "households:workflow"),
+        (_("Reports"), "households:reports"),
+        (_("Import"), "households:import"),
+    ],
+    PROVINCE_OFFICER: [
+        (_("Province overview"), "households:province_home"),
+        (_("Reports"), "households:reports"),
+        (_("Official rates"), "households:rates"),
+        (_("Areas"), "accounts:areas"),
+    ],
 }
 
 

@@ -221,6 +221,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    "ENUM_NAME_OVERRIDES": {"EthnicityEnum": "households.models.ETHNICITY_CHOICES"},
 }
 
 # --- Celery -----------------------------------------------------------------------------------------------------

@@ -314,7 +314,9 @@ class ReviewRequest(models.Model):
     outcome = models.CharField(_("outcome"), max_length=12, choices=Outcome.choices, blank=True)
     reason = models.TextField(_("reason"), blank=True)
     review = models.ForeignKey(Review, null=True, blank=True, on_delete=models.SET_NULL, related_name="requests")
-    received_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     history = HistoricalRecords()
 
     class Meta:

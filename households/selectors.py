@@ -69,19 +69,51 @@ def review_list(*, user, household: Household | None = None) -> QuerySet[Review]
 
 
 def review_workflow_list(*, user, status: str) -> QuerySet[Review]:
-    """Reviews at one step of the workflow in the communes the user serves wholly (the chairman's list)."""
-    qs = user_scope(user).filter_communes(Review.objects.filter(status=status), path="household__commune")
+    """Reviews at one step of the workflow in the villages the user serves (the chairman: the whole commune)."""
+    qs = user_scope(user).filter_villages(Review.objects.filter(status=status), path="household__village")
     return qs.select_related("household__village", "standard").order_by("household__village__code", "household__code")
 
 
 def household_history(*, household: Household, limit: int = 50) -> list:
-    """Changes to the household, its members and reviews, newest first: who, when, what."""
+    """Changes to the household, its members and reviews, newest first: who, when, which fields changed.
+
+    Three queries; the changed fields come from comparing each record with the previous one of the same row.
+    """
     records = []
-    for model, filt in (
-        (Household.history, {"id": household.pk}),
-        (Member.history, {"household_id": household.pk}),
-        (Review.history, {"household_id": household.pk}),
-    ):
-        records.extend(model.filter(**filt).select_related("history_user").order_by("-history_date")[:limit])
+    for base, filt in ((Household, {"id": household.pk}), (Member, {"household_id": household.pk}), (Review, {"household_id": household.pk})):
+        rows = list(base.history.filter(**filt).select_related("history_user").order_by("id", "history_date")[: limit * 4])
+        fields = [f.attname for f in base._meta.concrete_fields if f.attname not in ("version", "updated_at")]
+        previous: dict = {}
+        for record in rows:
+            before = previous.get(record.id)
+            record.kind_label = base._meta.verbose_name
+            record.changed = (
+                [base._meta.get_field(f.removesuffix("_id") if f.endswith("_id") else f).verbose_name for f in fields if getattr(before, f, None) != getattr(record, f, None)]
+                if before is not None
+                else []
+            )
+            previous[record.id] = record
+        records.extend(rows)
     records.sort(key=lambda r: r.history_date, reverse=True)
     return records[:limit]
+
+
+def classification_counts(*, user) -> dict[str, int]:
+    """Households by latest recognised classification, in the communes the user serves wholly."""
+    from django.db.models import Count
+
+    qs = user_scope(user).filter_communes(Household.objects.all(), path="commune")
+    rows = qs.values("latest_classification").annotate(n=Count("id"))
+    counts = {r["latest_classification"] or "unreviewed": r["n"] for r in rows}
+    counts["total"] = sum(r["n"] for r in rows)
+    return counts
+
+
+def workflow_counts(*, user) -> dict[str, int]:
+    """Reviews waiting at each step, in the villages the user serves."""
+    from django.db.models import Count
+
+    qs = user_scope(user).filter_villages(
+        Review.objects.exclude(status__in=["recognised", "superseded"]), path="household__village"
+    )
+    return {r["status"]: r["n"] for r in qs.values("status").annotate(n=Count("id"))}

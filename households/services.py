@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from areas.models import Commune, Village
 
@@ -37,6 +38,14 @@ ERR_RECOGNISED_IS_FINAL = _("A recognised review is never edited; record a new r
 ERR_NEGATIVE_INCOME = _("Income per person cannot be negative.")
 ERR_FUTURE_DATE = _("The review date %(date)s is in the future.")
 ERR_REFUSAL_NEEDS_REASON = _("A refusal must give the household its reasons in writing.")
+
+# The reasons households.national_id gives (pure, untranslated there), listed here for translation.
+NATIONAL_ID_PROBLEMS = [
+    gettext_noop("must be exactly 12 digits"),
+    gettext_noop("the first three digits are not a province code"),
+    gettext_noop("digits 4-6 do not match the year of birth"),
+    gettext_noop("digit 4 does not match the sex"),
+]
 
 NEXT_STATUS = {
     Review.Status.DRAFT: Review.Status.VILLAGE_AGREED,

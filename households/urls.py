@@ -5,6 +5,12 @@ from . import views, views_import, views_reports
 app_name = "households"
 
 urlpatterns = [
+    path("", views.household_list, name="list"),
+    path("<int:pk>/", views.household_detail, name="detail"),
+    path("<int:pk>/reviews/new/", views.review_new, name="review_new"),
+    path("reviews/", views.review_workflow, name="workflow"),
+    path("reviews/advance/", views.review_workflow_advance, name="workflow_advance"),
+    path("reviews/<int:pk>/", views.review_detail_redirect, name="review"),
     path("chairman/", views.chairman_home, name="chairman_home"),
     path("province/", views.province_home, name="province_home"),
     *views_import.urlpatterns,

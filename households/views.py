@@ -1,15 +1,39 @@
-from django.shortcuts import render
+"""Household pages: the list, a household with its members and review timeline, the review form, the workflow."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.middleware import area_safe
+from accounts.roles import CADRE, CHAIRMAN, user_roles
 from accounts.scope import user_scope
+
+from . import selectors, services
+from .derivation import derive_indicators
+from .forms import HouseholdFilterForm, ReviewForm
+from .models import Classification, Indicator, Review
+from .national_id import mask_national_id
+
+PAGE_SIZE = 50
 
 
 @area_safe
 def chairman_home(request):
     """The commune at a glance. Reviews, risk and credit parts join as their issues land."""
     scope = user_scope(request.user)
-    communes = list(scope.communes(whole=True))
-    return render(request, "households/chairman_home.html", {"communes": communes})
+    communes = list(scope.communes(whole=True).filter(valid_to__isnull=True))
+    counts = selectors.classification_counts(user=request.user)
+    pending = selectors.workflow_counts(user=request.user)
+    return render(
+        request, "households/chairman_home.html", {"communes": communes, "counts": counts, "pending": pending}
+    )
 
 
 @area_safe
@@ -18,3 +42,199 @@ def province_home(request):
     provinces = list(scope.provinces())
     communes = list(scope.communes(whole=True).select_related("merged_into"))
     return render(request, "households/province_home.html", {"provinces": provinces, "communes": communes})
+
+
+@area_safe
+def household_list(request):
+    scope = user_scope(request.user)
+    form = HouseholdFilterForm(request.GET or None, villages=scope.villages().filter(valid_to__isnull=True))
+    filters = form.cleaned_data if form.is_valid() else {}
+    qs = selectors.household_list(
+        user=request.user,
+        q=filters.get("q", ""),
+        village=filters.get("village"),
+        classification=filters.get("classification", ""),
+        transition=filters.get("transition", ""),
+    )
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "households/household_list.html", {"form": form, "page": page, "query": query.urlencode()})
+
+
+@area_safe
+def household_detail(request, pk: int):
+    household = selectors.household_get(user=request.user, pk=pk)
+    show_id = selectors.can_see_national_id(request.user)
+    members = [
+        {"member": m, "national_id": m.national_id if show_id else mask_national_id(m.national_id)}
+        for m in household.members.all()
+    ]
+    book = services.StandardBook.load()
+    indicators = {i.code: i for i in Indicator.objects.all()}
+    timeline = [
+        {"review": r, "deprived": [indicators[c] for c in book.codes(r.deprived_mask)]} for r in household.reviews.all()
+    ]
+    return render(
+        request,
+        "households/household_detail.html",
+        {
+            "household": household,
+            "members": members,
+            "timeline": timeline,
+            "history": selectors.household_history(household=household),
+            "can_review": bool({CADRE, CHAIRMAN} & set(user_roles(request.user))) or request.user.is_superuser,
+        },
+    )
+
+
+def _review_form(request, household, data=None):
+    """The form with the indicators of the standard that applies to the date and kind entered (or today)."""
+    book = services.StandardBook.load()
+    probe = ReviewForm(data, indicators=[])
+    review_date, kind = None, Review.Kind.PERIODIC
+    if data is not None and probe.is_valid():
+        review_date, kind = probe.cleaned_data["review_date"], probe.cleaned_data["kind"]
+    from django.utils import timezone
+
+    review_date = review_date or timezone.localdate()
+    try:
+        row, std = book.for_review(review_date, kind, household.commune.province.code)
+    except ValidationError:
+        row, std = None, None
+    codes = list(std.indicators) if std else []
+    indicators = sorted(
+        (i for i in Indicator.objects.filter(code__in=codes)), key=lambda i: i.bit
+    )
+    derived = derive_indicators(services.member_facts(household), review_date)
+    derived = {c: v for c, v in derived.items() if c in codes}
+    initial = {"review_date": review_date.strftime("%d/%m/%Y"), "household_size": household.size, "submission_key": uuid.uuid4().hex}
+    form = ReviewForm(data, initial=initial, indicators=indicators, derived=derived)
+    return form, row
+
+
+@area_safe
+@require_http_methods(["GET", "POST"])
+def review_new(request, pk: int):
+    """Enter a review on a phone: the form, then "check your answers", then it is recorded as a draft."""
+    household = selectors.household_get(user=request.user, pk=pk)
+    if not (request.user.is_superuser or {CADRE, CHAIRMAN} & set(user_roles(request.user))):
+        raise PermissionDenied(_("Only cadres and the chairman record reviews."))
+    if request.method == "GET":
+        form, standard = _review_form(request, household)
+        return render(request, "households/review_form.html", {"household": household, "form": form, "standard": standard})
+    form, standard = _review_form(request, household, request.POST)
+    if not form.is_valid():
+        return render(
+            request, "households/review_form.html", {"household": household, "form": form, "standard": standard}, status=400
+        )
+    try:
+        computed = services.review_compute(
+            household=household,
+            review_date=form.cleaned_data["review_date"],
+            kind=form.cleaned_data["kind"],
+            income_per_capita=form.cleaned_data["income_per_capita"],
+            deprived=form.deprived(),
+            overrides=form.overrides(),
+        )
+    except ValidationError as exc:
+        _attach_errors(form, exc)
+        return render(
+            request, "households/review_form.html", {"household": household, "form": form, "standard": standard}, status=400
+        )
+    confirm = (request.POST.getlist("confirm") or [""])[-1]
+    if confirm == "0":  # "change my answers" on the check page
+        return render(request, "households/review_form.html", {"household": household, "form": form, "standard": standard})
+    if confirm != "1":
+        return render(
+            request,
+            "households/review_check.html",
+            {
+                "household": household,
+                "form": form,
+                "computed": computed,
+                "standard": standard,
+                "classification_label": Classification(computed.classification).label,
+                "kind_label": Review.Kind(form.cleaned_data["kind"]).label,
+            },
+        )
+    review = services.review_record(
+        household=household,
+        review_date=form.cleaned_data["review_date"],
+        kind=form.cleaned_data["kind"],
+        income_per_capita=form.cleaned_data["income_per_capita"],
+        household_size=form.cleaned_data["household_size"],
+        deprived=form.deprived(),
+        overrides=form.overrides(),
+        by=request.user,
+        submission_key=form.cleaned_data["submission_key"],
+    )
+    messages.success(
+        request,
+        _("Review recorded as a draft: %(classification)s.") % {"classification": review.get_classification_display()},
+    )
+    return redirect("households:detail", pk=household.pk)
+
+
+def _attach_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            target = f"reason_{field}" if f"reason_{field}" in form.fields else field
+            form.add_error(target if target in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+@area_safe
+def review_workflow(request):
+    """The review lists at each step; the chairman moves them on (cadres up to the public posting)."""
+    status = request.GET.get("status", Review.Status.DRAFT)
+    if status not in services.NEXT_STATUS:
+        status = Review.Status.DRAFT
+    reviews = selectors.review_workflow_list(user=request.user, status=status)
+    page = Paginator(reviews, 100).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "households/review_workflow.html",
+        {
+            "status": status,
+            "next_status": services.NEXT_STATUS[status],
+            "steps": [(s, Review.Status(s).label) for s in services.NEXT_STATUS],
+            "counts": selectors.workflow_counts(user=request.user),
+            "page": page,
+            "can_recognise": request.user.is_superuser or CHAIRMAN in user_roles(request.user),
+        },
+    )
+
+
+@area_safe
+@require_POST
+def review_workflow_advance(request):
+    status = request.POST.get("status", "")
+    to = services.NEXT_STATUS.get(status)
+    if to is None:
+        raise PermissionDenied(_("Unknown step."))
+    if to == Review.Status.RECOGNISED and not (request.user.is_superuser or CHAIRMAN in user_roles(request.user)):
+        raise PermissionDenied(_("Only the commune chairman recognises the review results."))
+    ids = [int(i) for i in request.POST.getlist("review") if i.isdigit()]
+    reviews = list(selectors.review_workflow_list(user=request.user, status=status).filter(pk__in=ids))
+    moved, refused = 0, []
+    for review in reviews:
+        try:
+            services.review_advance(review=review, to=to, by=request.user)
+            moved += 1
+        except ValidationError as exc:
+            refused.append(f"{review.household.code}: {' '.join(exc.messages)}")
+    if moved:
+        messages.success(
+            request, _("%(count)s review(s) moved to: %(step)s.") % {"count": moved, "step": Review.Status(to).label}
+        )
+    for line in refused:
+        messages.error(request, line)
+    return redirect(f"{request.path.rsplit('/', 2)[0]}/?status={status}")
+
+
+@area_safe
+def review_detail_redirect(request, pk: int):
+    review = get_object_or_404(selectors.review_list(user=request.user), pk=pk)
+    return redirect("households:detail", pk=review.household_id)

@@ -24,3 +24,11 @@ def grouped(value) -> str:
     if value is None or value == "":
         return ""
     return number_format(value, force_grouping=True)
+
+
+@register.filter
+def get_item(mapping, key):
+    """``{{ counts|get_item:code }}``: a dict value by a variable key."""
+    if mapping is None:
+        return None
+    return mapping.get(key)

@@ -369,7 +369,7 @@ class Migration(migrations.Migration):
                 ('outcome', models.CharField(blank=True, choices=[('', 'Open'), ('recognised', 'Recognised'), ('refused', 'Refused, with reasons')], max_length=12, verbose_name='outcome')),
                 ('reason', models.TextField(blank=True, verbose_name='reason')),
                 ('household', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='review_requests', to='households.household')),
-                ('received_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('received_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
                 ('review', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='requests', to='households.review')),
             ],
             options={
