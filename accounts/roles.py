@@ -40,6 +40,7 @@ ROLE_NAVIGATION = {
         (_("Commune overview"), "households:chairman_home"),
         (_("Households"), "households:list"),
         (_("Reviews"), "households:workflow"),
+        (_("Form 04"), "households:requests"),
         (_("Reports"), "households:reports"),
         (_("Import"), "households:import"),
     ],

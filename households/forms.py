@@ -9,7 +9,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import Classification, Review, Transition
+from .models import Classification, Review, ReviewRequest, Transition
 
 ERR_MONEY = _("Enter the amount in whole đồng, for example 1.500.000.")
 
@@ -86,3 +86,17 @@ class ReviewForm(forms.Form):
             for ind in self.indicators
             if f"reason_{ind.code}" in self.fields
         }
+
+
+class ReviewRequestForm(forms.Form):
+    household_code = forms.CharField(label=_("Household code"), max_length=40)
+    ask = forms.ChoiceField(label=_("The household asks"), choices=ReviewRequest.Ask.choices)
+    received_on = forms.DateField(label=_("Received on"), help_text=_("For example 20/03/2026"))
+
+
+class ReviewRequestDecideForm(forms.Form):
+    outcome = forms.ChoiceField(
+        label=_("Decision"), choices=[c for c in ReviewRequest.Outcome.choices if c[0]]
+    )
+    decided_on = forms.DateField(label=_("Decided on"))
+    reason = forms.CharField(label=_("Reasons (required for a refusal)"), required=False, widget=forms.Textarea(attrs={"rows": 3}))

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
+
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import CADRE, CHAIRMAN, CREDIT_OFFICER, user_roles
 from accounts.scope import user_scope
 
 from .ethnicity import fold
 from .models import Household, Member, Review
+from .transitions import newly_escaped
 
 # Roles that see a member's full national ID number; the others see its last 4 digits (design.md §4).
 NATIONAL_ID_ROLES = {CHAIRMAN, CADRE, CREDIT_OFFICER}
@@ -74,6 +80,9 @@ def review_workflow_list(*, user, status: str) -> QuerySet[Review]:
     return qs.select_related("household__village", "standard").order_by("household__village__code", "household__code")
 
 
+HISTORY_ACTIONS = {"+": _("created"), "~": _("changed"), "-": _("deleted")}
+
+
 def household_history(*, household: Household, limit: int = 50) -> list:
     """Changes to the household, its members and reviews, newest first: who, when, which fields changed.
 
@@ -87,6 +96,7 @@ def household_history(*, household: Household, limit: int = 50) -> list:
         for record in rows:
             before = previous.get(record.id)
             record.kind_label = base._meta.verbose_name
+            record.action_label = HISTORY_ACTIONS.get(record.history_type, record.history_type)
             record.changed = (
                 [base._meta.get_field(f.removesuffix("_id") if f.endswith("_id") else f).verbose_name for f in fields if getattr(before, f, None) != getattr(record, f, None)]
                 if before is not None
@@ -117,3 +127,64 @@ def workflow_counts(*, user) -> dict[str, int]:
         Review.objects.exclude(status__in=["recognised", "superseded"]), path="household__village"
     )
     return {r["status"]: r["n"] for r in qs.values("status").annotate(n=Count("id"))}
+
+
+def effective_date(review: Review) -> date:
+    """When a recognised review's list takes effect: 1 January of its list year for a periodic review, else the
+    recognition date (or the review date when the recognition date is unknown)."""
+    if review.kind == Review.Kind.PERIODIC:
+        return date(review.list_year, 1, 1)
+    return timezone.localdate(review.recognised_at) if review.recognised_at else review.review_date
+
+
+@dataclass(frozen=True)
+class RecognisedStatus:
+    classification: str  # the latest recognised classification on the date, "" when none
+    list_year: int | None
+    newly_escaped: bool  # off the poor/near-poor list at most 3 years (VBSP "hộ mới thoát nghèo")
+
+
+def recognised_status(*, household_ids, on: date) -> dict[int, RecognisedStatus]:
+    """The recognised status of each household on a date, for credit eligibility and risk features (one query)."""
+    rows = (
+        Review.objects.filter(household_id__in=list(household_ids), status=Review.Status.RECOGNISED)
+        .only("household_id", "kind", "list_year", "review_date", "recognised_at", "classification")
+        .order_by("household_id", "list_year", "review_date", "id")
+    )
+    histories: dict[int, list[tuple[date, str, int]]] = {}
+    for r in rows:
+        histories.setdefault(r.household_id, []).append((effective_date(r), r.classification, r.list_year))
+    result = {}
+    for pk in household_ids:
+        known = [(d, c, y) for d, c, y in histories.get(pk, []) if d <= on]
+        known.sort(key=lambda t: t[0])
+        if not known:
+            result[pk] = RecognisedStatus("", None, False)
+            continue
+        result[pk] = RecognisedStatus(
+            classification=known[-1][1],
+            list_year=known[-1][2],
+            newly_escaped=newly_escaped([(d, c) for d, c, _y in known], on),
+        )
+    return result
+
+
+def review_request_list(*, user):
+    """Form 04 requests of the households the user serves, newest first."""
+    from .models import ReviewRequest
+
+    qs = user_scope(user).filter_villages(ReviewRequest.objects.all(), path="household__village")
+    return qs.select_related("household__village").order_by("-received_on", "-id")
+
+
+def review_request_summary(*, user, today: date) -> dict[str, int]:
+    """Open requests, those past their deadline, and those decided late (one query)."""
+    from django.db.models import Count, F, Q
+
+    qs = review_request_list(user=user).order_by()
+    return qs.aggregate(
+        total=Count("id"),
+        open=Count("id", filter=Q(decided_on__isnull=True)),
+        overdue=Count("id", filter=Q(decided_on__isnull=True, deadline__lt=today)),
+        decided_late=Count("id", filter=Q(decided_on__gt=F("deadline"))),
+    )

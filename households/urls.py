@@ -11,6 +11,8 @@ urlpatterns = [
     path("reviews/", views.review_workflow, name="workflow"),
     path("reviews/advance/", views.review_workflow_advance, name="workflow_advance"),
     path("reviews/<int:pk>/", views.review_detail_redirect, name="review"),
+    path("requests/", views.review_requests, name="requests"),
+    path("requests/<int:pk>/decide/", views.review_request_decide, name="request_decide"),
     path("chairman/", views.chairman_home, name="chairman_home"),
     path("province/", views.province_home, name="province_home"),
     *views_import.urlpatterns,

@@ -17,7 +17,7 @@ from accounts.scope import user_scope
 
 from . import selectors, services
 from .derivation import derive_indicators
-from .forms import HouseholdFilterForm, ReviewForm
+from .forms import HouseholdFilterForm, ReviewForm, ReviewRequestDecideForm, ReviewRequestForm
 from .models import Classification, Indicator, Review
 from .national_id import mask_national_id
 
@@ -238,3 +238,59 @@ def review_workflow_advance(request):
 def review_detail_redirect(request, pk: int):
     review = get_object_or_404(selectors.review_list(user=request.user), pk=pk)
     return redirect("households:detail", pk=review.household_id)
+
+
+@area_safe
+@require_http_methods(["GET", "POST"])
+def review_requests(request):
+    """Form 04 requests: record one as it arrives; see the deadlines and how many were decided late."""
+    from django.utils import timezone
+
+    form = ReviewRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        household = selectors.household_scope(user=request.user).filter(code=form.cleaned_data["household_code"]).first()
+        if household is None:
+            form.add_error("household_code", _("No household with this code in the villages you serve."))
+        else:
+            req = services.review_request_receive(
+                household=household, ask=form.cleaned_data["ask"], received_on=form.cleaned_data["received_on"],
+                by=request.user,
+            )
+            messages.success(
+                request,
+                _("Request recorded. The review starts on %(start)s; decide by %(deadline)s.")
+                % {"start": req.review_starts_on.strftime("%d/%m/%Y"), "deadline": req.deadline.strftime("%d/%m/%Y")},
+            )
+            return redirect("households:requests")
+    page = Paginator(selectors.review_request_list(user=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "households/review_requests.html",
+        {
+            "form": form,
+            "page": page,
+            "summary": selectors.review_request_summary(user=request.user, today=timezone.localdate()),
+            "today": timezone.localdate(),
+            "decide_form": ReviewRequestDecideForm(initial={"decided_on": timezone.localdate().strftime("%d/%m/%Y")}),
+            "can_decide": request.user.is_superuser or CHAIRMAN in user_roles(request.user),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@area_safe
+@require_POST
+def review_request_decide(request, pk: int):
+    if not (request.user.is_superuser or CHAIRMAN in user_roles(request.user)):
+        raise PermissionDenied(_("Only the commune chairman decides on a request."))
+    req = get_object_or_404(selectors.review_request_list(user=request.user), pk=pk)
+    form = ReviewRequestDecideForm(request.POST)
+    if form.is_valid():
+        try:
+            services.review_request_decide(request=req, by=request.user, **form.cleaned_data)
+            messages.success(request, _("Decision recorded."))
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+    else:
+        messages.error(request, " ".join(f"{form.fields[f].label}: {' '.join(e)}" for f, e in form.errors.items()))
+    return redirect("households:requests")
