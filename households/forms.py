@@ -9,7 +9,9 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import Classification, Review, ReviewRequest, Transition
+from areas.models import AreaType
+
+from .models import ETHNICITY_CHOICES, Classification, Member, Review, ReviewRequest, Transition
 
 ERR_MONEY = _("Enter the amount in whole đồng, for example 1.500.000.")
 
@@ -100,3 +102,34 @@ class ReviewRequestDecideForm(forms.Form):
     )
     decided_on = forms.DateField(label=_("Decided on"))
     reason = forms.CharField(label=_("Reasons (required for a refusal)"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class HouseholdEditForm(forms.Form):
+    village = forms.TypedChoiceField(label=_("Village"), coerce=int)
+    head_name = forms.CharField(label=_("Head of household"), max_length=150)
+    head_ethnicity = forms.ChoiceField(label=_("Ethnicity of the head"), choices=ETHNICITY_CHOICES)
+    address = forms.CharField(label=_("Address"), max_length=255, required=False)
+    area_type = forms.ChoiceField(label=_("Area type"), choices=AreaType.choices)
+    size = forms.IntegerField(label=_("Number of members"), min_value=1, max_value=99)
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, villages=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["village"].choices = [(v.pk, v.name) for v in villages]
+
+
+class MemberForm(forms.Form):
+    full_name = forms.CharField(label=_("Full name"), max_length=150)
+    sex = forms.ChoiceField(label=_("Sex"), choices=Member.Sex.choices)
+    birth_date = forms.DateField(label=_("Date of birth"), required=False, help_text=_("For example 02/09/1985"))
+    relation = forms.ChoiceField(label=_("Relation to the head"), choices=Member.Relation.choices)
+    ethnicity = forms.ChoiceField(label=_("Ethnicity"), choices=ETHNICITY_CHOICES)
+    national_id = forms.CharField(
+        label=_("National ID number"), max_length=12, required=False, help_text=_("12 digits, on the citizen ID card")
+    )
+    has_disability = forms.BooleanField(label=_("Has a disability"), required=False)
+    has_health_insurance = forms.BooleanField(label=_("Has health insurance"), required=False)
+    schooling = forms.ChoiceField(label=_("Schooling"), choices=Member.Schooling.choices, required=False)
+    education = forms.ChoiceField(label=_("Education level"), choices=Member.Education.choices)
+    in_training = forms.BooleanField(label=_("In training now"), required=False)
+    employment = forms.ChoiceField(label=_("Employment"), choices=[("", "—"), *Member.Employment.choices], required=False)

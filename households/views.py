@@ -17,7 +17,14 @@ from accounts.scope import user_scope
 
 from . import selectors, services
 from .derivation import derive_indicators
-from .forms import HouseholdFilterForm, ReviewForm, ReviewRequestDecideForm, ReviewRequestForm
+from .forms import (
+    HouseholdEditForm,
+    HouseholdFilterForm,
+    MemberForm,
+    ReviewForm,
+    ReviewRequestDecideForm,
+    ReviewRequestForm,
+)
 from .models import Classification, Indicator, Review
 from .national_id import mask_national_id
 
@@ -294,3 +301,59 @@ def review_request_decide(request, pk: int):
     else:
         messages.error(request, " ".join(f"{form.fields[f].label}: {' '.join(e)}" for f, e in form.errors.items()))
     return redirect("households:requests")
+
+
+def _may_edit_registry(user) -> bool:
+    return user.is_superuser or bool({CADRE, CHAIRMAN} & set(user_roles(user)))
+
+
+@area_safe
+@require_http_methods(["GET", "POST"])
+def household_edit(request, pk: int):
+    """Edit a household. If someone else saved it meanwhile, the save is refused and the typed values are kept."""
+    household = selectors.household_get(user=request.user, pk=pk)
+    if not _may_edit_registry(request.user):
+        raise PermissionDenied(_("Only cadres and the chairman edit the household registry."))
+    villages = user_scope(request.user).villages().filter(commune=household.commune)
+    initial = {
+        "village": household.village_id, "head_name": household.head_name, "head_ethnicity": household.head_ethnicity,
+        "address": household.address, "area_type": household.area_type, "size": household.size,
+        "version": household.version,
+    }
+    form = HouseholdEditForm(request.POST or None, initial=initial, villages=villages)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        version = data.pop("version")
+        data["village"] = next(v for v in villages if v.pk == data["village"])
+        try:
+            services.household_update(household=household, expected_version=version, by=request.user, **data)
+        except ValidationError as exc:
+            _attach_errors(form, exc)
+        else:
+            messages.success(request, _("Household saved."))
+            return redirect("households:detail", pk=household.pk)
+    return render(
+        request, "households/household_edit.html", {"household": household, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@area_safe
+@require_http_methods(["GET", "POST"])
+def member_new(request, pk: int):
+    household = selectors.household_get(user=request.user, pk=pk)
+    if not _may_edit_registry(request.user):
+        raise PermissionDenied(_("Only cadres and the chairman edit the household registry."))
+    form = MemberForm(request.POST or None, initial={"ethnicity": household.head_ethnicity})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.member_add(household=household, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _attach_errors(form, exc)
+        else:
+            messages.success(request, _("Member added."))
+            return redirect("households:detail", pk=household.pk)
+    return render(
+        request, "households/member_form.html", {"household": household, "form": form},
+        status=400 if form.errors else 200,
+    )
