@@ -34,6 +34,18 @@ def _english_messages():
         yield
 
 
+@pytest.fixture(autouse=True)
+def _seed_after_flush(request):
+    """Transactional tests flush the tables, seeded rows included; put the seed standards back."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is not None and marker.kwargs.get("transaction"):
+        from households.seed import standards_ensure
+
+        request.getfixturevalue("transactional_db")
+        standards_ensure()
+    yield
+
+
 @pytest.fixture
 def province(db):
     """One province: commune A (with a predecessor merged into it), commune B, and another province's commune C."""
