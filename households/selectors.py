@@ -188,3 +188,16 @@ def review_request_summary(*, user, today: date) -> dict[str, int]:
         overdue=Count("id", filter=Q(decided_on__isnull=True, deadline__lt=today)),
         decided_late=Count("id", filter=Q(decided_on__gt=F("deadline"))),
     )
+
+
+def village_counts(*, user) -> list[dict]:
+    """Per village the user serves: households, and how many are poor / near-poor on the latest list (one query)."""
+    from django.db.models import Count, Q
+
+    qs = household_scope(user=user).values("village_id", "village__name", "village__commune__name")
+    rows = qs.annotate(
+        households=Count("id"),
+        poor=Count("id", filter=Q(latest_classification="poor")),
+        near_poor=Count("id", filter=Q(latest_classification="near_poor")),
+    ).order_by("village__code")
+    return list(rows)
