@@ -251,25 +251,32 @@ class Review(models.Model):
         related_name="+",
     )
     village_agreed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, verbose_name=_("agreed at the meeting, recorded by"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
     )
-    village_agreed_at = models.DateTimeField(null=True, blank=True)
-    posted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    posted_at = models.DateTimeField(null=True, blank=True)
+    village_agreed_at = models.DateTimeField(_("agreed at the meeting on"), null=True, blank=True)
+    posted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("posted by"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    posted_at = models.DateTimeField(_("posted on"), null=True, blank=True)
     recognised_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, verbose_name=_("recognised by"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
     )
-    recognised_at = models.DateTimeField(null=True, blank=True)
+    recognised_at = models.DateTimeField(_("recognised on"), null=True, blank=True)
     superseded_by = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="supersedes"
+        "self", verbose_name=_("superseded by"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="supersedes",
     )
     submission_key = models.CharField(
+        _("submission key"),
         max_length=64, null=True, blank=True, unique=True, editable=False,
         help_text="Set by the form or the API so a double submission records once.",
     )
     source = models.CharField(_("source"), max_length=20, default="form", editable=False)  # form, import, api, synthetic
-    version = models.PositiveIntegerField(default=1, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     history = HistoricalRecords()
 
     class Meta:
@@ -327,3 +334,6 @@ class ReviewRequest(models.Model):
     @property
     def decided_late(self) -> bool:
         return self.decided_on is not None and self.decided_on > self.deadline
+
+
+from .models_import import *  # noqa: E402,F401,F403
