@@ -5,11 +5,11 @@ from __future__ import annotations
 import importlib
 import json
 import os
-import platform
 import pkgutil
+import platform
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -34,7 +34,7 @@ def main(argv: list[str]) -> int:
     names = argv or discover()
     OUT.mkdir(parents=True, exist_ok=True)
     summary = {
-        "started": datetime.now(timezone.utc).isoformat(),
+        "started": datetime.now(UTC).isoformat(),
         "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()},
         "database": connection.vendor,
         "results": {},
@@ -50,7 +50,7 @@ def main(argv: list[str]) -> int:
             "figures": figures,
             "total_seconds": round(time.perf_counter() - started, 3),
             "database": connection.vendor,
-            "at": datetime.now(timezone.utc).isoformat(),
+            "at": datetime.now(UTC).isoformat(),
         }
         (OUT / f"{name}.json").write_text(json.dumps(record, indent=2, ensure_ascii=False))
         summary["results"][name] = record
