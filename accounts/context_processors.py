@@ -18,9 +18,13 @@ def navigation(request) -> dict:
                 url = reverse(name)
             except NoReverseMatch:
                 continue
-            items.append({"label": label, "url": url, "active": request.path.startswith(url) and url != "/"})
+            items.append({"label": label, "url": url, "active": False})
     if user.is_superuser:
-        items.append({"label": "Admin", "url": reverse("admin:index"), "active": request.path.startswith("/admin/")})
+        items.append({"label": "Admin", "url": reverse("admin:index"), "active": False})
+    # The current item is the one whose URL is the longest prefix of the path (/households/reports/ is "Reports").
+    matches = [item for item in items if request.path.startswith(item["url"]) and item["url"] != "/"]
+    if matches:
+        max(matches, key=lambda item: len(item["url"]))["active"] = True
     return {
         "nav_items": items,
         "user_roles": roles,
