@@ -34,8 +34,17 @@ ROLE_HOME = {
 # (label, URL name) per role; later parts of the plan add their pages here.
 ROLE_NAVIGATION = {
     CADRE: [(_("My villages"), "fieldwork:home"), (_("Households"), "households:list"), (_("Reviews"), "households:workflow")],
-    CREDIT_OFFICER: [(_("Portfolio"), "credit:home"), (_("Areas"), "accounts:areas")],
-    GROUP_LEADER: [(_("My group"), "credit:group_home")],
+    CREDIT_OFFICER: [
+        (_("Portfolio"), "credit:home"),
+        (_("Loan applications"), "credit:applications"),
+        (_("Savings groups"), "credit:groups"),
+        (_("Overdue"), "credit:overdue"),
+        (_("Risk debt"), "credit:risk_debt"),
+        (_("Loan-use checks"), "credit:use_checks"),
+        (_("Loans"), "credit:loans"),
+        (_("Areas"), "accounts:areas"),
+    ],
+    GROUP_LEADER: [(_("My group"), "credit:group_home"), (_("Loan applications"), "credit:applications")],
     CHAIRMAN: [
         (_("Commune overview"), "households:chairman_home"),
         (_("Households"), "households:list"),
@@ -43,6 +52,7 @@ ROLE_NAVIGATION = {
         (_("Form 04"), "households:requests"),
         (_("Reports"), "households:reports"),
         (_("Import"), "households:import"),
+        (_("Debt quality"), "credit:chairman"),
     ],
     PROVINCE_OFFICER: [
         (_("Province overview"), "households:province_home"),

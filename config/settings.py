@@ -245,6 +245,7 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # The nightly jobs, in code (Asia/Ho_Chi_Minh); later issues add theirs here.
 CELERY_BEAT_SCHEDULE: dict = {
     "heartbeat": {"task": "config.tasks.heartbeat", "schedule": crontab(minute="*/15")},
+    "credit-overdue-refresh": {"task": "credit.tasks.loan_status_refresh_all", "schedule": crontab(hour=1, minute=30)},
 }
 
 # --- logging ----------------------------------------------------------------------------------------------------

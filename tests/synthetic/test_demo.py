@@ -1,10 +1,22 @@
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from accounts.models import User
 from accounts.scope import user_scope
 from areas.models import Commune
-from synthetic.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
+from households import selectors as household_selectors
+from households.models import Household, Review, ReviewRequest
+from synthetic.demo import DEMO_ACCOUNTS, DEMO_HOUSEHOLDS, DEMO_PASSWORD, REGULAR_REVIEW_DAY
+
+DEMO_TEST_LOANS = 60
+
+
+@pytest.fixture(autouse=True)
+def _fewer_loans(monkeypatch):
+    """The credit app writes each loan through its services (tens of milliseconds): the tests write 60 of the
+    demo's 1,200 (the demo's own time is measured by hand, docs/synthetic-data.md)."""
+    monkeypatch.setattr("synthetic.demo.DEMO_MAX_LOANS", DEMO_TEST_LOANS)
 
 
 def test_demo_builds_accounts_and_is_idempotent(db, client):
@@ -24,12 +36,85 @@ def test_demo_builds_accounts_and_is_idempotent(db, client):
         assert response.status_code == 200, account.username
         assert response.redirect_chain, account.username
         assert "/login/" not in response.redirect_chain[-1][0], account.username
+    _each_account_sees_its_own_data(client)
+
+
+def _login(client, username: str):
+    client.logout()
+    response = client.post("/login/", {"username": username, "password": DEMO_PASSWORD}, follow=True)
+    assert response.status_code == 200, username
+    return response
+
+
+def _each_account_sees_its_own_data(client) -> None:
+    """The demo province is there, in the villages the demo accounts serve, and each home page shows it."""
+    assert Household.objects.count() == DEMO_HOUSEHOLDS
+    communes = Commune.objects.filter(valid_to__isnull=True, households__isnull=False).distinct()
+    assert communes.count() >= 4
+    assert Review.objects.filter(status="recognised", kind="periodic", list_year=2026).count() == DEMO_HOUSEHOLDS
+
+    seen = {}
+    for username, villages in (("canbo1", {"90001-01", "90001-02"}), ("canbo2", {"90001-03", "90001-04"})):
+        user = User.objects.get(username=username)
+        mine = household_selectors.household_list(user=user)
+        assert mine.count() == Household.objects.filter(village__code__in=villages).count() > 100, username
+        assert set(mine.values_list("village__code", flat=True).distinct()) == villages
+        seen[username] = set(mine.values_list("pk", flat=True))
+        assert Review.objects.filter(household__in=mine, reviewer=user, kind="periodic").count() == mine.count() * 5
+        _login(client, username)
+        page = client.get("/households/").content.decode()
+        first = mine.first()
+        assert first.code in page and first.head_name in page, username
+        other = Household.objects.exclude(village__code__in=villages).first()
+        assert client.get(f"/households/{other.pk}/").status_code == 404, username
+    assert not seen["canbo1"] & seen["canbo2"]
+
+    chairman = User.objects.get(username="chutich1")
+    counts = household_selectors.classification_counts(user=chairman)
+    commune = Household.objects.filter(commune__code="90001")
+    assert counts["total"] == commune.count() > 1_000
+    assert counts["poor"] == commune.filter(latest_classification="poor").count() > 0
+    page = _login(client, "chutich1").content.decode()
+    assert "Xã Tân Minh" in page and f"{counts['poor']:,}".replace(",", ".") in page
+    if timezone.localdate() >= REGULAR_REVIEW_DAY:  # regular reviews under way, waiting for the chairman
+        pending = household_selectors.workflow_counts(user=chairman)
+        assert pending == {"draft": 10, "village_agreed": 10, "posted": 10}
+        regular = Review.objects.filter(kind="regular")
+        assert regular.count() == 30 and regular.filter(household__commune__code="90001").count() == 30
+        assert ReviewRequest.objects.filter(ask="enter", outcome="").count() == 30
+        assert regular.filter(reviewer__username="canbo1").exists()
+    assert Review.objects.filter(household__commune__code="90001", recognised_by=chairman).count() == (
+        commune.count() * 5
+    )
+
+    province_officer = User.objects.get(username="tinh1")
+    assert household_selectors.household_scope(user=province_officer).count() == DEMO_HOUSEHOLDS
+    page = _login(client, "tinh1").content.decode()
+    for name in ("Xã Tân Minh", "Phường Đông Thành", "Xã Minh Sơn", "Xã Phiêng Côn"):  # predecessors included
+        assert name in page
+
+    from credit import selectors as credit_selectors
+    from credit.models import Loan
+
+    officer = User.objects.get(username="tindung1")
+    assert {c.code for c in user_scope(officer).communes(whole=True)} >= {"90001", "90002"}
+    loans = credit_selectors.loan_scope(user=officer)
+    assert DEMO_TEST_LOANS - 10 <= loans.count() <= Loan.objects.count()
+    assert loans.filter(household__village__code__in=["90001-01", "90001-02"]).exists()
+    assert _login(client, "tindung1").status_code == 200
+    # the group leader leads the savings-and-loan group of Thôn Nà Lầu, and sees what its members owe
+    page = _login(client, "totruong1")
+    assert page.redirect_chain[-1][0].endswith("/credit/group/")
+    assert "Thôn Nà Lầu" in page.content.decode()
+    assert _login(client, "admin").redirect_chain[-1][0].startswith("/admin")
 
 
 @pytest.mark.django_db(transaction=True)
-def test_demo_reset_starts_over():
+def test_demo_reset_starts_over(monkeypatch):
+    monkeypatch.setattr("synthetic.demo.DEMO_HOUSEHOLDS", 3_000)  # the semantics of --reset, at a smaller size
     call_command("demo")
     User.objects.create(username="extra")
     call_command("demo", "--reset")
     assert not User.objects.filter(username="extra").exists()
     assert User.objects.filter(username="canbo1").exists()
+    assert Household.objects.count() == 3_000 and Review.objects.filter(status="recognised").count() == 15_000
