@@ -33,7 +33,11 @@ ROLE_HOME = {
 
 # (label, URL name) per role; later parts of the plan add their pages here.
 ROLE_NAVIGATION = {
-    CADRE: [(_("My villages"), "fieldwork:home"), (_("Households"), "households:list"), (_("Reviews"), "households:workflow")],
+    CADRE: [
+        (_("My villages"), "fieldwork:home"),
+        (_("Households"), "households:list"),
+        (_("Reviews"), "households:workflow"),
+    ],
     CREDIT_OFFICER: [
         (_("Portfolio"), "credit:home"),
         (_("Loan applications"), "credit:applications"),

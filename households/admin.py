@@ -15,8 +15,16 @@ class IndicatorAdmin(SimpleHistoryAdmin):
 class PovertyStandardAdmin(SimpleHistoryAdmin):
     """The standards are data: an administrator corrects the provisional parts when the legal text is confirmed."""
 
-    list_display = ["code", "name_vi", "province", "valid_from", "valid_to", "rural_income_line", "urban_income_line",
-                    "provisional"]
+    list_display = [
+        "code",
+        "name_vi",
+        "province",
+        "valid_from",
+        "valid_to",
+        "rural_income_line",
+        "urban_income_line",
+        "provisional",
+    ]
     list_filter = ["province"]
     filter_horizontal = ["indicators"]
 
@@ -24,8 +32,19 @@ class PovertyStandardAdmin(SimpleHistoryAdmin):
 class MemberInline(admin.TabularInline):
     model = Member
     extra = 0
-    fields = ["full_name", "birth_date", "sex", "relation", "ethnicity", "national_id", "has_disability",
-              "has_health_insurance", "schooling", "education", "employment"]
+    fields = [
+        "full_name",
+        "birth_date",
+        "sex",
+        "relation",
+        "ethnicity",
+        "national_id",
+        "has_disability",
+        "has_health_insurance",
+        "schooling",
+        "education",
+        "employment",
+    ]
 
 
 @admin.register(Household)

@@ -19,8 +19,20 @@ class MemberSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Member
-        fields = ["id", "full_name", "birth_date", "sex", "relation", "ethnicity", "national_id", "has_disability",
-                  "has_health_insurance", "schooling", "education", "employment"]
+        fields = [
+            "id",
+            "full_name",
+            "birth_date",
+            "sex",
+            "relation",
+            "ethnicity",
+            "national_id",
+            "has_disability",
+            "has_health_insurance",
+            "schooling",
+            "education",
+            "employment",
+        ]
 
     def get_national_id(self, member) -> str:
         return member.national_id if self.context.get("show_national_id") else mask_national_id(member.national_id)
@@ -35,8 +47,22 @@ class HouseholdSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Household
-        fields = ["id", "code", "commune", "village", "head_name", "head_ethnicity", "area_type", "size",
-                  "female_headed", "has_disabled_member", "classification", "transition", "list_year", "version"]
+        fields = [
+            "id",
+            "code",
+            "commune",
+            "village",
+            "head_name",
+            "head_ethnicity",
+            "area_type",
+            "size",
+            "female_headed",
+            "has_disabled_member",
+            "classification",
+            "transition",
+            "list_year",
+            "version",
+        ]
 
 
 class HouseholdDetailSerializer(HouseholdSerializer):
@@ -52,8 +78,21 @@ class ReviewSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Review
-        fields = ["id", "kind", "review_date", "list_year", "standard", "income_per_capita", "household_size",
-                  "deprived", "deprivation_count", "classification", "transition", "status", "overrides"]
+        fields = [
+            "id",
+            "kind",
+            "review_date",
+            "list_year",
+            "standard",
+            "income_per_capita",
+            "household_size",
+            "deprived",
+            "deprivation_count",
+            "classification",
+            "transition",
+            "status",
+            "overrides",
+        ]
 
     def get_deprived(self, review) -> list[str]:
         return self.context["book"].codes(review.deprived_mask)
@@ -62,7 +101,9 @@ class ReviewSerializer(serializers.ModelSerializer):
 @extend_schema(
     parameters=[
         OpenApiParameter("q", str, description="name (no diacritics needed), household code or national ID"),
-        OpenApiParameter("village", int), OpenApiParameter("classification", str), OpenApiParameter("transition", str),
+        OpenApiParameter("village", int),
+        OpenApiParameter("classification", str),
+        OpenApiParameter("transition", str),
     ]
 )
 class HouseholdViewSet(AreaSafeAPIMixin, viewsets.ReadOnlyModelViewSet):
@@ -70,7 +111,11 @@ class HouseholdViewSet(AreaSafeAPIMixin, viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         if self.action == "retrieve":
-            return selectors.household_scope(user=self.request.user).select_related("commune", "village").prefetch_related("members")
+            return (
+                selectors.household_scope(user=self.request.user)
+                .select_related("commune", "village")
+                .prefetch_related("members")
+            )
         p = self.request.query_params
         village = p.get("village")
         return selectors.household_list(
@@ -85,7 +130,10 @@ class HouseholdViewSet(AreaSafeAPIMixin, viewsets.ReadOnlyModelViewSet):
         return HouseholdDetailSerializer if self.action == "retrieve" else HouseholdSerializer
 
     def get_serializer_context(self):
-        return {**super().get_serializer_context(), "show_national_id": selectors.can_see_national_id(self.request.user)}
+        return {
+            **super().get_serializer_context(),
+            "show_national_id": selectors.can_see_national_id(self.request.user),
+        }
 
     @extend_schema(responses=ReviewSerializer(many=True))
     @action(detail=True, methods=["get"])

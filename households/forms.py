@@ -34,7 +34,9 @@ class HouseholdFilterForm(forms.Form):
     classification = forms.ChoiceField(
         label=_("Classification"), required=False, choices=[("", _("All"))] + list(Classification.choices)
     )
-    transition = forms.ChoiceField(label=_("Year-on-year change"), required=False, choices=[("", _("All"))] + list(Transition.choices))
+    transition = forms.ChoiceField(
+        label=_("Year-on-year change"), required=False, choices=[("", _("All"))] + list(Transition.choices)
+    )
 
     def __init__(self, *args, villages=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -58,7 +60,10 @@ class ReviewForm(forms.Form):
         self.derived = derived or {}
         for ind in self.indicators:
             self.fields[f"ind_{ind.code}"] = forms.BooleanField(
-                label=ind.name_vi, required=False, initial=self.derived.get(ind.code, False), help_text=ind.legal_text_vi
+                label=ind.name_vi,
+                required=False,
+                initial=self.derived.get(ind.code, False),
+                help_text=ind.legal_text_vi,
             )
             if ind.code in self.derived:
                 self.fields[f"reason_{ind.code}"] = forms.CharField(
@@ -97,11 +102,11 @@ class ReviewRequestForm(forms.Form):
 
 
 class ReviewRequestDecideForm(forms.Form):
-    outcome = forms.ChoiceField(
-        label=_("Decision"), choices=[c for c in ReviewRequest.Outcome.choices if c[0]]
-    )
+    outcome = forms.ChoiceField(label=_("Decision"), choices=[c for c in ReviewRequest.Outcome.choices if c[0]])
     decided_on = forms.DateField(label=_("Decided on"))
-    reason = forms.CharField(label=_("Reasons (required for a refusal)"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    reason = forms.CharField(
+        label=_("Reasons (required for a refusal)"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
 
 class HouseholdEditForm(forms.Form):
@@ -132,4 +137,6 @@ class MemberForm(forms.Form):
     schooling = forms.ChoiceField(label=_("Schooling"), choices=Member.Schooling.choices, required=False)
     education = forms.ChoiceField(label=_("Education level"), choices=Member.Education.choices)
     in_training = forms.BooleanField(label=_("In training now"), required=False)
-    employment = forms.ChoiceField(label=_("Employment"), choices=[("", "—"), *Member.Employment.choices], required=False)
+    employment = forms.ChoiceField(
+        label=_("Employment"), choices=[("", "—"), *Member.Employment.choices], required=False
+    )

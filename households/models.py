@@ -95,7 +95,8 @@ class PovertyStandard(models.Model):
             models.UniqueConstraint(fields=["code"], condition=Q(province__isnull=True), name="standard_code_national"),
             models.UniqueConstraint(fields=["code", "province"], name="standard_code_province"),
             models.CheckConstraint(
-                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=models.F("valid_from")), name="standard_valid_range"
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=models.F("valid_from")),
+                name="standard_valid_range",
             ),
             models.CheckConstraint(
                 condition=Q(rural_average_upper__gte=models.F("rural_income_line"))
@@ -187,7 +188,9 @@ class Member(models.Model):
         UNABLE = "unable", _("Unable to work")
         CHILD = "child", _("Child")
 
-    household = models.ForeignKey(Household, verbose_name=_("household"), on_delete=models.CASCADE, related_name="members")
+    household = models.ForeignKey(
+        Household, verbose_name=_("household"), on_delete=models.CASCADE, related_name="members"
+    )
     full_name = models.CharField(_("full name"), max_length=150)
     full_name_folded = models.CharField(max_length=150, editable=False, db_index=True)
     birth_date = models.DateField(_("date of birth"), null=True, blank=True)
@@ -230,7 +233,9 @@ class Review(models.Model):
         RECOGNISED = "recognised", _("Recognised by the chairman")
         SUPERSEDED = "superseded", _("Superseded")
 
-    household = models.ForeignKey(Household, verbose_name=_("household"), on_delete=models.PROTECT, related_name="reviews")
+    household = models.ForeignKey(
+        Household, verbose_name=_("household"), on_delete=models.PROTECT, related_name="reviews"
+    )
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.PERIODIC)
     review_date = models.DateField(_("review date"))
     list_year = models.PositiveSmallIntegerField(_("list year"), help_text=_("The year whose lists this review sets."))
@@ -247,34 +252,60 @@ class Review(models.Model):
     transition = models.CharField(_("transition"), max_length=24, choices=Transition.choices, blank=True)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.DRAFT)
     reviewer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("reviewer"), null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reviewer"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     village_agreed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("agreed at the meeting, recorded by"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("agreed at the meeting, recorded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     village_agreed_at = models.DateTimeField(_("agreed at the meeting on"), null=True, blank=True)
     posted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("posted by"), null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("posted by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     posted_at = models.DateTimeField(_("posted on"), null=True, blank=True)
     recognised_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("recognised by"), null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recognised by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     recognised_at = models.DateTimeField(_("recognised on"), null=True, blank=True)
     superseded_by = models.ForeignKey(
-        "self", verbose_name=_("superseded by"), null=True, blank=True, on_delete=models.SET_NULL,
+        "self",
+        verbose_name=_("superseded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="supersedes",
     )
     submission_key = models.CharField(
         _("submission key"),
-        max_length=64, null=True, blank=True, unique=True, editable=False,
+        max_length=64,
+        null=True,
+        blank=True,
+        unique=True,
+        editable=False,
         help_text="Set by the form or the API so a double submission records once.",
     )
-    source = models.CharField(_("source"), max_length=20, default="form", editable=False)  # form, import, api, synthetic
+    source = models.CharField(
+        _("source"), max_length=20, default="form", editable=False
+    )  # form, import, api, synthetic
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     history = HistoricalRecords()
@@ -330,6 +361,9 @@ class ReviewRequest(models.Model):
         verbose_name = _("regular-review request (Form 04)")
         verbose_name_plural = _("regular-review requests (Form 04)")
         ordering = ["-received_on"]
+
+    def __str__(self) -> str:
+        return f"{self.household_id} {self.ask} {self.received_on:%d/%m/%Y}"
 
     @property
     def decided_late(self) -> bool:

@@ -60,9 +60,15 @@ def household_list(
 
 def household_get(*, user, pk: int) -> Household:
     """A household the user serves, with its members and reviews; 404 when outside their scope."""
-    qs = household_scope(user=user).select_related("village", "commune__province").prefetch_related(
-        "members",
-        Prefetch("reviews", queryset=Review.objects.select_related("standard").order_by("list_year", "review_date", "id")),
+    qs = (
+        household_scope(user=user)
+        .select_related("village", "commune__province")
+        .prefetch_related(
+            "members",
+            Prefetch(
+                "reviews", queryset=Review.objects.select_related("standard").order_by("list_year", "review_date", "id")
+            ),
+        )
     )
     return get_object_or_404(qs, pk=pk)
 
@@ -89,8 +95,14 @@ def household_history(*, household: Household, limit: int = 50) -> list:
     Three queries; the changed fields come from comparing each record with the previous one of the same row.
     """
     records = []
-    for base, filt in ((Household, {"id": household.pk}), (Member, {"household_id": household.pk}), (Review, {"household_id": household.pk})):
-        rows = list(base.history.filter(**filt).select_related("history_user").order_by("id", "history_date")[: limit * 4])
+    for base, filt in (
+        (Household, {"id": household.pk}),
+        (Member, {"household_id": household.pk}),
+        (Review, {"household_id": household.pk}),
+    ):
+        rows = list(
+            base.history.filter(**filt).select_related("history_user").order_by("id", "history_date")[: limit * 4]
+        )
         fields = [f.attname for f in base._meta.concrete_fields if f.attname not in ("version", "updated_at")]
         previous: dict = {}
         for record in rows:
@@ -98,7 +110,11 @@ def household_history(*, household: Household, limit: int = 50) -> list:
             record.kind_label = base._meta.verbose_name
             record.action_label = HISTORY_ACTIONS.get(record.history_type, record.history_type)
             record.changed = (
-                [base._meta.get_field(f.removesuffix("_id") if f.endswith("_id") else f).verbose_name for f in fields if getattr(before, f, None) != getattr(record, f, None)]
+                [
+                    base._meta.get_field(f.removesuffix("_id") if f.endswith("_id") else f).verbose_name
+                    for f in fields
+                    if getattr(before, f, None) != getattr(record, f, None)
+                ]
                 if before is not None
                 else []
             )

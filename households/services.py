@@ -90,11 +90,17 @@ class StandardBook:
         bits = dict(Indicator.objects.values_list("code", "bit"))
         return cls(rows=rows, pure=pure, indicator_bits=bits)
 
-    def for_review(self, review_date: date, kind: str, province_code: str | None = None) -> tuple[PovertyStandard, Standard]:
+    def for_review(
+        self, review_date: date, kind: str, province_code: str | None = None
+    ) -> tuple[PovertyStandard, Standard]:
         try:
-            std = poverty.standard_for_review(review_date, kind, standards=list(self.pure.values()), province_code=province_code)
+            std = poverty.standard_for_review(
+                review_date, kind, standards=list(self.pure.values()), province_code=province_code
+            )
         except ValueError as exc:
-            raise ValidationError(ERR_NO_STANDARD % {"date": review_date.strftime("%d/%m/%Y")}, code="no_standard") from exc
+            raise ValidationError(
+                ERR_NO_STANDARD % {"date": review_date.strftime("%d/%m/%Y")}, code="no_standard"
+            ) from exc
         pk = next(pk for pk, s in self.pure.items() if s is std)
         return self.rows[pk], std
 
@@ -178,7 +184,9 @@ def national_id_check(value: str, *, birth_date: date | None, sex: str | None, m
         return
     problem = national_id_problem(value, birth_date=birth_date, sex=sex)
     if problem:
-        raise ValidationError({"national_id": ERR_NATIONAL_ID % {"value": value, "reason": _(problem)}}, code="national_id")
+        raise ValidationError(
+            {"national_id": ERR_NATIONAL_ID % {"value": value, "reason": _(problem)}}, code="national_id"
+        )
     if Member.objects.filter(national_id=value).exclude(pk=member_pk).exists():
         raise ValidationError({"national_id": ERR_NATIONAL_ID_TAKEN % {"value": value}}, code="national_id_taken")
 
@@ -393,7 +401,11 @@ def _recognise(review: Review, *, by) -> None:
             old.superseded_by = review
             old._history_user = by
             old.save(update_fields=["status", "superseded_by"])
-    history = [r for r in _history_of(household) if (r.list_year, r.review_date, r.pk) < (review.list_year, review.review_date, review.pk or 0)]
+    history = [
+        r
+        for r in _history_of(household)
+        if (r.list_year, r.review_date, r.pk) < (review.list_year, review.review_date, review.pk or 0)
+    ]
     review.transition = transition([r.classification for r in history] + [review.classification])
     latest = max([*history, review], key=lambda r: (r.list_year, r.review_date, r.pk or 0))
     Household.objects.filter(pk=household.pk).update(
@@ -440,6 +452,3 @@ def review_request_decide(
     request._history_user = by
     request.save(update_fields=["outcome", "decided_on", "reason", "review"])
     return request
-
-
-

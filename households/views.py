@@ -110,12 +110,14 @@ def _review_form(request, household, data=None):
     except ValidationError:
         row, std = None, None
     codes = list(std.indicators) if std else []
-    indicators = sorted(
-        (i for i in Indicator.objects.filter(code__in=codes)), key=lambda i: i.bit
-    )
+    indicators = sorted((i for i in Indicator.objects.filter(code__in=codes)), key=lambda i: i.bit)
     derived = derive_indicators(services.member_facts(household), review_date)
     derived = {c: v for c, v in derived.items() if c in codes}
-    initial = {"review_date": review_date.strftime("%d/%m/%Y"), "household_size": household.size, "submission_key": uuid.uuid4().hex}
+    initial = {
+        "review_date": review_date.strftime("%d/%m/%Y"),
+        "household_size": household.size,
+        "submission_key": uuid.uuid4().hex,
+    }
     form = ReviewForm(data, initial=initial, indicators=indicators, derived=derived)
     return form, row
 
@@ -129,11 +131,16 @@ def review_new(request, pk: int):
         raise PermissionDenied(_("Only cadres and the chairman record reviews."))
     if request.method == "GET":
         form, standard = _review_form(request, household)
-        return render(request, "households/review_form.html", {"household": household, "form": form, "standard": standard})
+        return render(
+            request, "households/review_form.html", {"household": household, "form": form, "standard": standard}
+        )
     form, standard = _review_form(request, household, request.POST)
     if not form.is_valid():
         return render(
-            request, "households/review_form.html", {"household": household, "form": form, "standard": standard}, status=400
+            request,
+            "households/review_form.html",
+            {"household": household, "form": form, "standard": standard},
+            status=400,
         )
     try:
         computed = services.review_compute(
@@ -147,11 +154,16 @@ def review_new(request, pk: int):
     except ValidationError as exc:
         _attach_errors(form, exc)
         return render(
-            request, "households/review_form.html", {"household": household, "form": form, "standard": standard}, status=400
+            request,
+            "households/review_form.html",
+            {"household": household, "form": form, "standard": standard},
+            status=400,
         )
     confirm = (request.POST.getlist("confirm") or [""])[-1]
     if confirm == "0":  # "change my answers" on the check page
-        return render(request, "households/review_form.html", {"household": household, "form": form, "standard": standard})
+        return render(
+            request, "households/review_form.html", {"household": household, "form": form, "standard": standard}
+        )
     if confirm != "1":
         return render(
             request,
@@ -255,12 +267,16 @@ def review_requests(request):
 
     form = ReviewRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        household = selectors.household_scope(user=request.user).filter(code=form.cleaned_data["household_code"]).first()
+        household = (
+            selectors.household_scope(user=request.user).filter(code=form.cleaned_data["household_code"]).first()
+        )
         if household is None:
             form.add_error("household_code", _("No household with this code in the villages you serve."))
         else:
             req = services.review_request_receive(
-                household=household, ask=form.cleaned_data["ask"], received_on=form.cleaned_data["received_on"],
+                household=household,
+                ask=form.cleaned_data["ask"],
+                received_on=form.cleaned_data["received_on"],
                 by=request.user,
             )
             messages.success(
@@ -316,8 +332,12 @@ def household_edit(request, pk: int):
         raise PermissionDenied(_("Only cadres and the chairman edit the household registry."))
     villages = user_scope(request.user).villages().filter(commune=household.commune)
     initial = {
-        "village": household.village_id, "head_name": household.head_name, "head_ethnicity": household.head_ethnicity,
-        "address": household.address, "area_type": household.area_type, "size": household.size,
+        "village": household.village_id,
+        "head_name": household.head_name,
+        "head_ethnicity": household.head_ethnicity,
+        "address": household.address,
+        "area_type": household.area_type,
+        "size": household.size,
         "version": household.version,
     }
     form = HouseholdEditForm(request.POST or None, initial=initial, villages=villages)
@@ -333,7 +353,9 @@ def household_edit(request, pk: int):
             messages.success(request, _("Household saved."))
             return redirect("households:detail", pk=household.pk)
     return render(
-        request, "households/household_edit.html", {"household": household, "form": form},
+        request,
+        "households/household_edit.html",
+        {"household": household, "form": form},
         status=400 if form.errors else 200,
     )
 
@@ -354,6 +376,8 @@ def member_new(request, pk: int):
             messages.success(request, _("Member added."))
             return redirect("households:detail", pk=household.pk)
     return render(
-        request, "households/member_form.html", {"household": household, "form": form},
+        request,
+        "households/member_form.html",
+        {"household": household, "form": form},
         status=400 if form.errors else 200,
     )

@@ -10,8 +10,14 @@ from tests.households.factories import HouseholdFactory
 
 # role -> does the household in village a1 (commune a) fall in its scope?
 INSIDE_A1 = {
-    "cadre": True, "chairman": True, "credit_officer": True, "group_leader": True, "province_officer": True,
-    "no_area": False, "no_role": False, "admin": True,
+    "cadre": True,
+    "chairman": True,
+    "credit_officer": True,
+    "group_leader": True,
+    "province_officer": True,
+    "no_area": False,
+    "no_role": False,
+    "admin": True,
 }
 # role -> is the household in commune c (another province) in scope?
 INSIDE_C1 = {role: role == "admin" for role in INSIDE_A1}

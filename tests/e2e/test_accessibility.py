@@ -26,7 +26,9 @@ def serious(page) -> list[str]:
 def home(province):
     h = HouseholdFactory(village=province["a1"], code="HA001", head_name="Nguyễn Văn An")
     MemberFactory(household=h, national_id="001080012345", birth_date=date(1980, 1, 1))
-    recognised_review(h, review_date=date(2024, 10, 1), income=1_000_000, deprived={"employment", "nutrition", "sanitation"})
+    recognised_review(
+        h, review_date=date(2024, 10, 1), income=1_000_000, deprived={"employment", "nutrition", "sanitation"}
+    )
     return h
 
 
@@ -38,7 +40,16 @@ def test_login_page(live_server, db, phone_page):
 @pytest.mark.parametrize(
     ("username", "paths"),
     [
-        ("canbo", ["/fieldwork/", "/households/", "/households/{pk}/", "/households/{pk}/reviews/new/", "/households/reviews/"]),
+        (
+            "canbo",
+            [
+                "/fieldwork/",
+                "/households/",
+                "/households/{pk}/",
+                "/households/{pk}/reviews/new/",
+                "/households/reviews/",
+            ],
+        ),
         ("chutich", ["/households/chairman/", "/households/requests/", "/households/{pk}/edit/", "/areas/"]),
     ],
 )

@@ -13,7 +13,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 def test_cadre_records_a_review_on_a_phone(live_server, users, province, phone_page, tmp_path):
     household = HouseholdFactory(village=province["a1"], code="HA001", head_name="Nguyễn Văn An", size=3)
-    MemberFactory(household=household, full_name="Nguyễn Văn An", birth_date=date(1975, 4, 2), has_health_insurance=False)
+    MemberFactory(
+        household=household, full_name="Nguyễn Văn An", birth_date=date(1975, 4, 2), has_health_insurance=False
+    )
     page = phone_page
     login(page, live_server, "canbo")
     page.goto(f"{live_server.url}/households/")

@@ -16,7 +16,9 @@ def homes(province):
     a1 = HouseholdFactory(village=province["a1"], code="HA001", head_name="Nguyễn Văn An")
     b1 = HouseholdFactory(village=province["b1"], code="HB001")
     MemberFactory(household=a1, national_id="001080012345", birth_date=date(1980, 1, 1))
-    recognised_review(a1, review_date=date(2024, 10, 1), income=1_000_000, deprived={"employment", "nutrition", "sanitation"})
+    recognised_review(
+        a1, review_date=date(2024, 10, 1), income=1_000_000, deprived={"employment", "nutrition", "sanitation"}
+    )
     return {"a1": a1, "b1": b1}
 
 
@@ -26,7 +28,12 @@ def test_list_items_and_scope(api, users, homes):
     assert data["count"] == 1
     item = data["results"][0]
     assert {"id", "code", "commune", "village", "classification"} <= set(item)
-    assert (item["code"], item["commune"], item["village"], item["classification"]) == ("HA001", "90001", "90001-01", "poor")
+    assert (item["code"], item["commune"], item["village"], item["classification"]) == (
+        "HA001",
+        "90001",
+        "90001-01",
+        "poor",
+    )
 
 
 def test_out_of_scope_household_is_404(api, users, homes):

@@ -13,8 +13,14 @@ def homes(province):
     a1 = HouseholdFactory(village=province["a1"], code="HA001", head_name="Nguyễn Văn An")
     a3 = HouseholdFactory(village=province["a3"], code="HA003", head_name="Lò Thị Bình")
     b1 = HouseholdFactory(village=province["b1"], code="HB001", head_name="Nguyễn Văn An")
-    MemberFactory(household=a1, full_name="Nguyễn Thị Đào", national_id="001180012345", sex="female",
-                  birth_date=date(1980, 3, 3), relation="spouse")
+    MemberFactory(
+        household=a1,
+        full_name="Nguyễn Thị Đào",
+        national_id="001180012345",
+        sex="female",
+        birth_date=date(1980, 3, 3),
+        relation="spouse",
+    )
     return {"a1": a1, "a3": a3, "b1": b1}
 
 
@@ -27,8 +33,17 @@ def test_list_is_scoped(client, users, homes):
     assert "HA001" in body and "HA003" in body and "HB001" not in body
 
 
-@pytest.mark.parametrize(("q", "found"), [("nguyen van an", ["HA001"]), ("NGUYỄN", ["HA001"]), ("HA003", ["HA003"]),
-                                          ("001180012345", ["HA001"]), ("thi dao", ["HA001"]), ("binh", ["HA003"])])
+@pytest.mark.parametrize(
+    ("q", "found"),
+    [
+        ("nguyen van an", ["HA001"]),
+        ("NGUYỄN", ["HA001"]),
+        ("HA003", ["HA003"]),
+        ("001180012345", ["HA001"]),
+        ("thi dao", ["HA001"]),
+        ("binh", ["HA003"]),
+    ],
+)
 def test_search_ignores_diacritics_and_case(client, users, homes, q, found):
     client.force_login(users["chairman"])
     response = client.get("/households/", {"q": q})
@@ -37,8 +52,9 @@ def test_search_ignores_diacritics_and_case(client, users, homes, q, found):
 
 
 def test_filters(client, users, homes, province):
-    recognised_review(homes["a1"], review_date=date(2024, 10, 1), income=1_000_000,
-                      deprived={"employment", "nutrition", "sanitation"})
+    recognised_review(
+        homes["a1"], review_date=date(2024, 10, 1), income=1_000_000, deprived={"employment", "nutrition", "sanitation"}
+    )
     client.force_login(users["chairman"])
     assert [h.code for h in client.get("/households/", {"classification": "poor"}).context["page"]] == ["HA001"]
     assert [h.code for h in client.get("/households/", {"village": province["a3"].pk}).context["page"]] == ["HA003"]
@@ -73,10 +89,16 @@ def test_national_id_masked_for_roles_that_do_not_need_it(client, users, homes):
 
 
 def test_detail_shows_timeline_and_history(client, users, homes):
-    recognised_review(homes["a1"], review_date=date(2022, 10, 1), income=1_000_000,
-                      deprived={"employment", "nutrition", "sanitation"}, by=users["chairman"])
-    recognised_review(homes["a1"], review_date=date(2023, 10, 1), income=1_400_000, deprived={"employment"},
-                      by=users["chairman"])
+    recognised_review(
+        homes["a1"],
+        review_date=date(2022, 10, 1),
+        income=1_000_000,
+        deprived={"employment", "nutrition", "sanitation"},
+        by=users["chairman"],
+    )
+    recognised_review(
+        homes["a1"], review_date=date(2023, 10, 1), income=1_400_000, deprived={"employment"}, by=users["chairman"]
+    )
     client.force_login(users["chairman"])
     body = client.get(f"/households/{homes['a1'].pk}/").content.decode()
     assert "Hộ nghèo" in body and "Hộ cận nghèo" in body and "Thoát nghèo" in body
@@ -90,8 +112,16 @@ def test_review_form_check_then_record_once(client, users, homes):
     form = client.get(url)
     assert form.status_code == 200
     key = form.context["form"].initial["submission_key"]
-    data = {"review_date": "01/10/2024", "kind": "periodic", "income_per_capita": "1.200.000", "household_size": "4",
-            "submission_key": key, "ind_employment": "on", "ind_nutrition": "on", "ind_sanitation": "on"}
+    data = {
+        "review_date": "01/10/2024",
+        "kind": "periodic",
+        "income_per_capita": "1.200.000",
+        "household_size": "4",
+        "submission_key": key,
+        "ind_employment": "on",
+        "ind_nutrition": "on",
+        "ind_sanitation": "on",
+    }
     check = client.post(url, data)
     assert check.status_code == 200 and "Kiểm tra" in check.content.decode()
     assert Review.objects.count() == 0
@@ -99,14 +129,23 @@ def test_review_form_check_then_record_once(client, users, homes):
     client.post(url, {**data, "confirm": "1"})  # double click
     assert Review.objects.count() == 1
     review = Review.objects.get()
-    assert review.classification == "poor" and review.income_per_capita == 1_200_000 and review.reviewer == users["cadre"]
+    assert (
+        review.classification == "poor" and review.income_per_capita == 1_200_000 and review.reviewer == users["cadre"]
+    )
 
 
 def test_review_form_errors_name_the_field(client, users, homes):
     client.force_login(users["cadre"])
-    response = client.post(f"/households/{homes['a1'].pk}/reviews/new/",
-                           {"review_date": "31/02/2024", "kind": "periodic", "income_per_capita": "abc",
-                            "household_size": "0", "submission_key": "x"})
+    response = client.post(
+        f"/households/{homes['a1'].pk}/reviews/new/",
+        {
+            "review_date": "31/02/2024",
+            "kind": "periodic",
+            "income_per_capita": "abc",
+            "household_size": "0",
+            "submission_key": "x",
+        },
+    )
     body = response.content.decode()
     assert response.status_code == 400
     assert "Có lỗi" in body
@@ -117,8 +156,9 @@ def test_review_form_errors_name_the_field(client, users, homes):
 def test_workflow_cadre_cannot_recognise_chairman_can(client, users, homes):
     from households import services
 
-    r = services.review_record(household=homes["a1"], review_date=date(2024, 10, 1), income_per_capita=1,
-                               deprived=set())
+    r = services.review_record(
+        household=homes["a1"], review_date=date(2024, 10, 1), income_per_capita=1, deprived=set()
+    )
     client.force_login(users["cadre"])
     client.post("/households/reviews/advance/", {"status": "draft", "review": [r.pk]})
     client.post("/households/reviews/advance/", {"status": "village_agreed", "review": [r.pk]})
@@ -136,7 +176,9 @@ def test_workflow_cadre_cannot_recognise_chairman_can(client, users, homes):
 def test_workflow_ignores_reviews_outside_scope(client, users, homes):
     from households import services
 
-    r = services.review_record(household=homes["b1"], review_date=date(2024, 10, 1), income_per_capita=1, deprived=set())
+    r = services.review_record(
+        household=homes["b1"], review_date=date(2024, 10, 1), income_per_capita=1, deprived=set()
+    )
     client.force_login(users["chairman"])
     client.post("/households/reviews/advance/", {"status": "draft", "review": [r.pk]})
     r.refresh_from_db()
@@ -144,8 +186,9 @@ def test_workflow_ignores_reviews_outside_scope(client, users, homes):
 
 
 def test_chairman_home_counts(client, users, homes):
-    recognised_review(homes["a1"], review_date=date(2024, 10, 1), income=1_000_000,
-                      deprived={"employment", "nutrition", "sanitation"})
+    recognised_review(
+        homes["a1"], review_date=date(2024, 10, 1), income=1_000_000, deprived={"employment", "nutrition", "sanitation"}
+    )
     client.force_login(users["chairman"])
     response = client.get("/households/chairman/")
     assert response.context["counts"]["poor"] == 1 and response.context["counts"]["total"] == 2

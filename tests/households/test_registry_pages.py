@@ -12,8 +12,15 @@ def home(province):
 
 
 def edit_data(home, **changes):
-    data = {"village": home.village_id, "head_name": home.head_name, "head_ethnicity": "01", "address": "",
-            "area_type": "rural", "size": 4, "version": home.version}
+    data = {
+        "village": home.village_id,
+        "head_name": home.head_name,
+        "head_ethnicity": "01",
+        "address": "",
+        "area_type": "rural",
+        "size": 4,
+        "version": home.version,
+    }
     return {**data, **changes}
 
 
@@ -53,8 +60,15 @@ def test_group_leader_cannot_edit(client, users, home):
 
 def test_member_add_with_bad_national_id_names_the_field(client, users, home):
     client.force_login(users["cadre"])
-    data = {"full_name": "Lò Văn Páo", "sex": "male", "birth_date": "02/09/1985", "relation": "child",
-            "ethnicity": "08", "national_id": "00108501234", "education": "primary"}
+    data = {
+        "full_name": "Lò Văn Páo",
+        "sex": "male",
+        "birth_date": "02/09/1985",
+        "relation": "child",
+        "ethnicity": "08",
+        "national_id": "00108501234",
+        "education": "primary",
+    }
     response = client.post(f"/households/{home.pk}/members/new/", data)
     assert response.status_code == 400
     assert 'href="#id_national_id"' in response.content.decode()

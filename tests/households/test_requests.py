@@ -22,13 +22,20 @@ def test_receive_and_decide_through_the_page(client, users, home, province):
     req = ReviewRequest.objects.get()
     assert (req.review_starts_on, req.deadline) == (date(2026, 4, 15), date(2026, 4, 30))
     # A cadre cannot decide; the chairman can, and a refusal needs reasons.
-    assert client.post(f"/households/requests/{req.pk}/decide/", {"outcome": "refused", "decided_on": "02/05/2026"}).status_code == 403
+    assert (
+        client.post(
+            f"/households/requests/{req.pk}/decide/", {"outcome": "refused", "decided_on": "02/05/2026"}
+        ).status_code
+        == 403
+    )
     client.force_login(users["chairman"])
     client.post(f"/households/requests/{req.pk}/decide/", {"outcome": "refused", "decided_on": "02/05/2026"})
     req.refresh_from_db()
     assert req.decided_on is None
-    client.post(f"/households/requests/{req.pk}/decide/",
-                {"outcome": "refused", "decided_on": "02/05/2026", "reason": "Thu nhập trên chuẩn"})
+    client.post(
+        f"/households/requests/{req.pk}/decide/",
+        {"outcome": "refused", "decided_on": "02/05/2026", "reason": "Thu nhập trên chuẩn"},
+    )
     req.refresh_from_db()
     assert req.outcome == "refused" and req.decided_late
     summary = client.get("/households/requests/").context["summary"]
@@ -38,7 +45,9 @@ def test_receive_and_decide_through_the_page(client, users, home, province):
 def test_unknown_or_out_of_scope_household_code_is_an_error(client, users, province):
     HouseholdFactory(village=province["b1"], code="HB001")
     client.force_login(users["chairman"])
-    response = client.post("/households/requests/", {"household_code": "HB001", "ask": "enter", "received_on": "20/03/2026"})
+    response = client.post(
+        "/households/requests/", {"household_code": "HB001", "ask": "enter", "received_on": "20/03/2026"}
+    )
     assert response.status_code == 400
     assert "Không có hộ nào mang mã này" in response.content.decode()
     assert ReviewRequest.objects.count() == 0

@@ -42,7 +42,9 @@ def test_standard_follows_date_and_kind(household, review_date, kind, standard, 
 
 
 def test_classification_and_mask(household):
-    r = services.review_record(household=household, review_date=date(2024, 10, 1), income_per_capita=1_500_000, deprived=THREE)
+    r = services.review_record(
+        household=household, review_date=date(2024, 10, 1), income_per_capita=1_500_000, deprived=THREE
+    )
     assert r.classification == "poor" and r.deprivation_count == 3
     assert set(services.StandardBook.load().codes(r.deprived_mask)) == THREE
     assert r.status == "draft"
@@ -50,7 +52,9 @@ def test_classification_and_mask(household):
 
 def test_indicator_not_in_standard_is_refused(household):
     with pytest.raises(ValidationError, match="waste is not part of the standard 2022-2025"):
-        services.review_record(household=household, review_date=date(2024, 10, 1), income_per_capita=1, deprived={"waste"})
+        services.review_record(
+            household=household, review_date=date(2024, 10, 1), income_per_capita=1, deprived={"waste"}
+        )
     assert Review.objects.count() == 0
 
 
@@ -66,7 +70,10 @@ def test_member_derived_indicator_needs_a_reason_to_override(household):
         services.review_record(household=household, review_date=date(2024, 10, 1), income_per_capita=1, deprived=set())
     assert "health_insurance" in err.value.message_dict
     review = services.review_record(
-        household=household, review_date=date(2024, 10, 1), income_per_capita=1, deprived=set(),
+        household=household,
+        review_date=date(2024, 10, 1),
+        income_per_capita=1,
+        deprived=set(),
         overrides={"health_insurance": "Đã mua thẻ BHYT tháng 9"},
     )
     assert review.overrides["health_insurance"]["reason"] == "Đã mua thẻ BHYT tháng 9"
@@ -122,7 +129,7 @@ def test_conflicting_edit_is_refused_not_lost(household, users):
 
 
 def test_double_submission_records_once(household):
-    kwargs = dict(household=household, review_date=date(2024, 10, 1), income_per_capita=1, deprived=set())
+    kwargs = {"household": household, "review_date": date(2024, 10, 1), "income_per_capita": 1, "deprived": set()}
     a = services.review_record(**kwargs, submission_key="k-1")
     b = services.review_record(**kwargs, submission_key="k-1")
     assert a.pk == b.pk and Review.objects.count() == 1
@@ -136,25 +143,50 @@ def test_village_must_belong_to_commune(province):
 
 @pytest.mark.parametrize(
     ("value", "fragment"),
-    [("12345", "12 digits"), ("999012345678", "province code"), ("001085012345", "year of birth"), ("001180012345", "sex")],
+    [
+        ("12345", "12 digits"),
+        ("999012345678", "province code"),
+        ("001085012345", "year of birth"),
+        ("001180012345", "sex"),
+    ],
 )
 def test_national_id_validated(household, value, fragment):
     with pytest.raises(ValidationError, match=fragment):
-        services.member_add(household=household, full_name="Lò Thị Bình", birth_date=date(1980, 1, 1), sex="male",
-                            relation="head", national_id=value)
+        services.member_add(
+            household=household,
+            full_name="Lò Thị Bình",
+            birth_date=date(1980, 1, 1),
+            sex="male",
+            relation="head",
+            national_id=value,
+        )
 
 
 def test_national_id_unique(household):
-    services.member_add(household=household, full_name="A", birth_date=date(1980, 1, 1), sex="male", relation="head",
-                        national_id="001080012345")
+    services.member_add(
+        household=household,
+        full_name="A",
+        birth_date=date(1980, 1, 1),
+        sex="male",
+        relation="head",
+        national_id="001080012345",
+    )
     with pytest.raises(ValidationError, match="already belongs"):
-        services.member_add(household=household, full_name="B", birth_date=date(1980, 2, 1), sex="male",
-                            relation="other", national_id="001080012345")
+        services.member_add(
+            household=household,
+            full_name="B",
+            birth_date=date(1980, 2, 1),
+            sex="male",
+            relation="other",
+            national_id="001080012345",
+        )
 
 
 def test_flags_follow_members(household):
     services.member_add(household=household, full_name="Hoàng Thị Lan", sex="female", relation="head")
-    services.member_add(household=household, full_name="Hoàng Văn Tú", sex="male", relation="child", has_disability=True)
+    services.member_add(
+        household=household, full_name="Hoàng Văn Tú", sex="male", relation="child", has_disability=True
+    )
     household.refresh_from_db()
     assert household.female_headed and household.has_disabled_member
 
@@ -164,7 +196,9 @@ def test_form04_deadline_and_late_count(household):
     assert req.review_starts_on == date(2026, 4, 15) and req.deadline == date(2026, 4, 30)
     with pytest.raises(ValidationError, match="reasons in writing"):
         services.review_request_decide(request=req, outcome="refused", decided_on=date(2026, 5, 2))
-    services.review_request_decide(request=req, outcome="refused", decided_on=date(2026, 5, 2), reason="Thu nhập cao hơn chuẩn")
+    services.review_request_decide(
+        request=req, outcome="refused", decided_on=date(2026, 5, 2), reason="Thu nhập cao hơn chuẩn"
+    )
     assert req.decided_late
     early = services.review_request_receive(household=household, ask="leave", received_on=date(2026, 12, 3))
     assert early.review_starts_on == date(2026, 12, 15) and early.deadline == date(2026, 12, 30)
