@@ -212,6 +212,7 @@ def build_demo(*, stdout=None, households: int | None = None, seed: int = DEMO_S
     from .service import synthetic_province_build
 
     households = households or DEMO_HOUSEHOLDS
+    reference_data_ensure()  # seeded rows may be gone after a flush (idempotent, a few queries)
 
     def say(message: str) -> None:
         if stdout is not None:

@@ -39,10 +39,12 @@ def _seed_after_flush(request):
     """Transactional tests flush the tables, seeded rows included; put the seed standards back."""
     marker = request.node.get_closest_marker("django_db")
     if marker is not None and marker.kwargs.get("transaction"):
+        from credit.seed import reference_data_ensure
         from households.seed import standards_ensure
 
         request.getfixturevalue("transactional_db")
         standards_ensure()
+        reference_data_ensure()
     yield
 
 

@@ -29,7 +29,7 @@ def loan(province):
 
 @pytest.fixture
 def officer_api(users):
-    api = APIClient()
+    api = APIClient(HTTP_ACCEPT_LANGUAGE="en")  # messages asserted in English; pages and API default to Vietnamese
     api.force_authenticate(users["credit_officer"])
     return api
 
