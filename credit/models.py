@@ -467,6 +467,12 @@ class Loan(models.Model):
             models.Index(fields=["village", "status"]),
             models.Index(fields=["household", "status"]),
             models.Index(fields=["status", "id"]),
+            # The loans whose schedule the portfolio reads from the stored rows (credit.portfolio).
+            models.Index(
+                fields=["id"],
+                name="loan_schedule_from_rows",
+                condition=Q(sched_count__isnull=True) | Q(sched_changed_on__isnull=False),
+            ),
         ]
         constraints = [
             models.CheckConstraint(

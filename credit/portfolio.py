@@ -87,7 +87,8 @@ def _per_loan_sql(loan_filter: str) -> str:
                   AND {loan_filter}
                   AND loan_id IN (
                       SELECT id FROM credit_loan
-                      WHERE sched_count IS NULL OR (sched_changed_on IS NOT NULL AND sched_changed_on <= %(d)s)
+                      WHERE (sched_count IS NULL OR sched_changed_on IS NOT NULL)
+                            AND (sched_count IS NULL OR sched_changed_on <= %(d)s)
                   )
             GROUP BY loan_id
         ) s ON s.loan_id = led.loan_id
@@ -389,15 +390,17 @@ def portfolio_report(*, user, as_of: date, program: int | None = None) -> Portfo
             figures = dims[dim][key] = Figures(key=key if dim != "total" else "total")
         figures.add(row[5] or 0, tuple(v or 0 for v in row[6 : 6 + len(_SUMS)]))
     total = dims.pop("total").get(None) or Figures(key="total")
-    lookups = {
+    communes = [k for k in dims["commune"] if k]
+    labels_of = {
         "program": LoanProgram.objects.values_list("pk", "name_vi"),
-        "commune": Commune.objects.values_list("pk", "name"),
+        "commune": Commune.objects.filter(pk__in=communes).values_list("pk", "name"),
         "organisation": MassOrganization.objects.values_list("pk", "name_vi"),
-        "group": SavingsGroup.objects.values_list("pk", "name"),
+        # the groups of the communes in the report (no list of tens of thousands of ids in the query)
+        "group": SavingsGroup.objects.filter(commune_id__in=communes).values_list("pk", "name"),
     }
     ordered = {}
     for dim, figures in dims.items():
-        labels = dict(lookups[dim].filter(pk__in=[k for k in figures if k]))
+        labels = dict(labels_of[dim])
         for key, fig in figures.items():
             fig.label = labels.get(key, "—")
         ordered[dim] = sorted(figures.values(), key=lambda f: (-f.outstanding, f.label))
