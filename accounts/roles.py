@@ -27,8 +27,8 @@ ROLE_HOME = {
     CADRE: "fieldwork:home",
     CREDIT_OFFICER: "credit:home",
     GROUP_LEADER: "credit:group_home",
-    CHAIRMAN: "households:chairman_home",
-    PROVINCE_OFFICER: "households:province_home",
+    CHAIRMAN: "risk:commune_overview",
+    PROVINCE_OFFICER: "risk:province_overview",
 }
 
 # (label, URL name) per role; later parts of the plan add their pages here.
@@ -50,7 +50,7 @@ ROLE_NAVIGATION = {
     ],
     GROUP_LEADER: [(_("My group"), "credit:group_home"), (_("Loan applications"), "credit:applications")],
     CHAIRMAN: [
-        (_("Commune overview"), "households:chairman_home"),
+        (_("Commune overview"), "risk:commune_overview"),
         (_("Households"), "households:list"),
         (_("Reviews"), "households:workflow"),
         (_("Form 04"), "households:requests"),
@@ -59,9 +59,10 @@ ROLE_NAVIGATION = {
         (_("Debt quality"), "credit:chairman"),
     ],
     PROVINCE_OFFICER: [
-        (_("Province overview"), "households:province_home"),
+        (_("Province overview"), "risk:province_overview"),
         (_("Reports"), "households:reports"),
         (_("Official rates"), "households:rates"),
+        (_("Debt quality"), "credit:chairman"),
         (_("Areas"), "accounts:areas"),
     ],
 }

@@ -15,8 +15,6 @@ urlpatterns = [
     path("reviews/<int:pk>/", views.review_detail_redirect, name="review"),
     path("requests/", views.review_requests, name="requests"),
     path("requests/<int:pk>/decide/", views.review_request_decide, name="request_decide"),
-    path("chairman/", views.chairman_home, name="chairman_home"),
-    path("province/", views.province_home, name="province_home"),
     *views_import.urlpatterns,
     *views_reports.urlpatterns,
 ]

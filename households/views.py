@@ -32,26 +32,6 @@ PAGE_SIZE = 50
 
 
 @area_safe
-def chairman_home(request):
-    """The commune at a glance. Reviews, risk and credit parts join as their issues land."""
-    scope = user_scope(request.user)
-    communes = list(scope.communes(whole=True).filter(valid_to__isnull=True))
-    counts = selectors.classification_counts(user=request.user)
-    pending = selectors.workflow_counts(user=request.user)
-    return render(
-        request, "households/chairman_home.html", {"communes": communes, "counts": counts, "pending": pending}
-    )
-
-
-@area_safe
-def province_home(request):
-    scope = user_scope(request.user)
-    provinces = list(scope.provinces())
-    communes = list(scope.communes(whole=True).select_related("merged_into"))
-    return render(request, "households/province_home.html", {"provinces": provinces, "communes": communes})
-
-
-@area_safe
 def household_list(request):
     scope = user_scope(request.user)
     form = HouseholdFilterForm(request.GET or None, villages=scope.villages().filter(valid_to__isnull=True))

@@ -7,14 +7,12 @@ the file hold the same numbers) and charts (``config.charts``, SVG rendered here
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
 from django import forms
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from django.urls import path
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -23,6 +21,7 @@ from accounts.roles import CADRE, CHAIRMAN, PROVINCE_OFFICER, user_roles
 from accounts.scope import user_scope
 from config.charts import Series, bar_chart, line_chart
 from config.excel import Column, Sheet, workbook_response
+from config.numbers import number, pct, points
 
 from . import reports
 from .reports import GROUPINGS, K_CHOICES, TARGETS, TARGETS_SOURCE, TARGETS_SOURCE_NOTE
@@ -98,25 +97,7 @@ class RatesForm(forms.Form):
 
 
 # --- display --------------------------------------------------------------------------------------------------
-def _number(value: float, decimals: int) -> str:
-    """``value`` rounded half up to ``decimals`` places, in the active language (Django's number_format truncates)."""
-    rounded = Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
-    return number_format(rounded, decimal_pos=decimals, force_grouping=True)
-
-
-def _pct(share: float | None, decimals: int = 1) -> str:
-    if share is None:
-        return "–"
-    return f"{_number(share * 100, decimals)}%"
-
-
-def _points(value: float | None) -> str:
-    if value is None:
-        return "–"
-    text = _number(abs(value), 2)
-    if text.strip("0,.") == "":
-        return text  # rounds to zero: no sign
-    return ("+" if value > 0 else "-") + text
+_number, _pct, _points = number, pct, points  # config.numbers, under this module's old names
 
 
 def _display(value, kind: str) -> str:

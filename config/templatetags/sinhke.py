@@ -3,6 +3,8 @@
 from django import template
 from django.utils.formats import number_format
 
+from config import numbers
+
 register = template.Library()
 
 
@@ -32,3 +34,15 @@ def get_item(mapping, key):
     if mapping is None:
         return None
     return mapping.get(key)
+
+
+@register.filter
+def pct(share) -> str:
+    """A share as a percentage in the active language: ``0.1234`` → ``12,3%`` under ``vi``."""
+    return numbers.pct(None if share is None or share == "" else float(share))
+
+
+@register.filter
+def points(value) -> str:
+    """A change in percentage points with its sign: ``1.25`` → ``+1,25``."""
+    return numbers.points(None if value is None or value == "" else float(value))

@@ -29,10 +29,10 @@ urlpatterns = [
     ("role", "home"),
     [
         ("cadre", "/fieldwork/"),
-        ("chairman", "/households/chairman/"),
+        ("chairman", "/risk/commune/"),
         ("credit_officer", "/credit/"),
         ("group_leader", "/credit/group/"),
-        ("province_officer", "/households/province/"),
+        ("province_officer", "/risk/province/"),
         ("admin", "/admin/"),
     ],
 )

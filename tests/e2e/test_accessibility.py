@@ -50,7 +50,8 @@ def test_login_page(live_server, db, phone_page):
                 "/households/reviews/",
             ],
         ),
-        ("chutich", ["/households/chairman/", "/households/requests/", "/households/{pk}/edit/", "/areas/"]),
+        ("chutich", ["/risk/commune/", "/households/requests/", "/households/{pk}/edit/", "/areas/"]),
+        ("tinh", ["/risk/province/"]),
     ],
 )
 def test_role_pages(live_server, users, home, phone_page, username, paths):

@@ -183,12 +183,3 @@ def test_workflow_ignores_reviews_outside_scope(client, users, homes):
     client.post("/households/reviews/advance/", {"status": "draft", "review": [r.pk]})
     r.refresh_from_db()
     assert r.status == "draft"
-
-
-def test_chairman_home_counts(client, users, homes):
-    recognised_review(
-        homes["a1"], review_date=date(2024, 10, 1), income=1_000_000, deprived={"employment", "nutrition", "sanitation"}
-    )
-    client.force_login(users["chairman"])
-    response = client.get("/households/chairman/")
-    assert response.context["counts"]["poor"] == 1 and response.context["counts"]["total"] == 2
