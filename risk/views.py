@@ -125,6 +125,9 @@ def province_overview(request):
     context = {
         "provinces": list(scope.provinces()),
         "comparison": comparison,
+        "merged": list(
+            scope.communes(whole=True).filter(merged_into__isnull=False).select_related("merged_into").order_by("code")
+        ),
         "table": html_table(sheet),
         "chart": _comparison_chart(comparison),
         "targets": list(reports.TARGETS.values()),

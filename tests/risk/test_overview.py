@@ -101,6 +101,7 @@ def test_province_page_and_excel(client, users, reviewed):
     body = response.content.decode()
     assert response.status_code == 200
     assert 'id="table-communes"' in body and 'id="chart-communes-poor"' in body and "Xã Bình Minh" in body
+    assert 'id="table-merged"' in body and "Xã Cũ" in body  # the predecessor, named, with its successor
     excel = client.get("/risk/province/excel/")
     assert excel.status_code == 200
     sheet = load_workbook(io.BytesIO(excel.content)).active
