@@ -23,6 +23,8 @@ import numpy as np
 import pandas as pd
 from django.db import connection
 
+from config.bulk import copy_frame, next_ids, reset_sequences
+
 BUDGET = {"portfolio_province_seconds": 3.0}  # design.md §7
 
 PROVINCE = "C9"
@@ -33,35 +35,7 @@ SEED = 20251201
 REPEATS = 3
 
 
-# --- shared loaders (bench_credit_collections uses them too) ----------------------------------------------------
-def copy_frame(table: str, frame: pd.DataFrame, *, blank: tuple[str, ...] = (), chunk: int = 250_000) -> None:
-    """COPY ``frame`` (its columns are the table's) into ``table``; ``blank`` columns take an empty field as ""."""
-    columns = list(frame.columns)
-    force = f", FORCE_NOT_NULL ({', '.join(blank)})" if blank else ""
-    sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv{force})"
-    with connection.cursor() as cursor:
-        for start in range(0, len(frame), chunk):
-            buffer = io.StringIO()
-            frame.iloc[start : start + chunk].to_csv(buffer, index=False, header=False)
-            with cursor.copy(sql) as copy:
-                copy.write(buffer.getvalue())
-
-
-def next_ids(table: str, n: int) -> np.ndarray:
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")  # noqa: S608 (a table name of this module)
-        base = cursor.fetchone()[0]
-    return base + 1 + np.arange(n, dtype=np.int64)
-
-
-def reset_sequences(*tables: str) -> None:
-    with connection.cursor() as cursor:
-        for table in tables:
-            cursor.execute(
-                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT COALESCE(MAX(id), 1) FROM {table}))"  # noqa: S608
-            )
-
-
+# --- shared loaders (bench_credit_collections uses them too); the COPY helpers live in config.bulk ----------------
 def areas(province: str, communes: int, villages: int) -> tuple[np.ndarray, np.ndarray]:
     """Import the province's areas; (commune pk per commune index, village pk per commune × village index)."""
     import csv

@@ -15,17 +15,70 @@ from django.db import connection
 
 
 def copy_frame(table: str, frame: pd.DataFrame, *, blank: tuple[str, ...] = (), chunk: int = 250_000) -> None:
-    """COPY ``frame`` (its columns are the table's) into ``table``; ``blank`` columns take an empty field as ""."""
+    """COPY ``frame`` (its columns are the table's) into ``table``; ``blank`` columns take an empty field as "".
+
+    One COPY statement fed chunk by chunk through psycopg's queued writer: the server takes one chunk while the next
+    is turned into CSV here."""
+    from psycopg.copy import QueuedLibpqWriter
+
     columns = list(frame.columns)
     force = f", FORCE_NOT_NULL ({', '.join(blank)})" if blank else ""
     quote = connection.ops.quote_name
     sql = f"COPY {table} ({', '.join(quote(c) for c in columns)}) FROM STDIN WITH (FORMAT csv{force})"
     with connection.cursor() as cursor:
-        for start in range(0, len(frame), chunk):
-            buffer = io.StringIO()
-            frame.iloc[start : start + chunk].to_csv(buffer, index=False, header=False)
-            with cursor.copy(sql) as copy:
+        raw = cursor.cursor  # psycopg's own cursor: Django's wrapper takes no ``writer``
+        while hasattr(raw, "cursor"):
+            raw = raw.cursor
+        with raw.copy(sql, writer=QueuedLibpqWriter(raw)) as copy:
+            for start in range(0, len(frame), chunk):
+                buffer = io.StringIO()
+                frame.iloc[start : start + chunk].to_csv(buffer, index=False, header=False)
                 copy.write(buffer.getvalue())
+
+
+def pg_defer_indexes(tables: list[str]) -> list[str]:
+    """Drop the secondary indexes, unique constraints and foreign keys of ``tables`` (primary keys, check
+    constraints, triggers and partial indexes stay: PostgreSQL would give a partial index's predicate back in another,
+    equivalent, spelling) for a large load; return the statements that put them back exactly as they were
+    (:func:`pg_restore_indexes`): building an index once and checking a foreign key with one join is several times
+    faster than doing it row by row. The tables are locked until the transaction ends."""
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT con.conrelid::regclass::text, con.conname, pg_get_constraintdef(con.oid), con.contype "
+            "FROM pg_constraint con WHERE con.conrelid = ANY(%s::regclass[]) AND con.contype IN ('f', 'u') "
+            "ORDER BY 1, 2",
+            [tables],
+        )
+        constraints = cursor.fetchall()
+        cursor.execute(
+            "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+            "WHERE i.indrelid = ANY(%s::regclass[]) AND NOT i.indisprimary AND i.indpred IS NULL AND NOT EXISTS "
+            "(SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid AND c.conrelid = i.indrelid) "
+            "ORDER BY 1",
+            [tables],
+        )
+        indexes = cursor.fetchall()
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # run the checks pending from earlier writes first
+        for table, name, _definition, _kind in constraints:
+            cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {quote(name)}")
+        for name, _definition in indexes:
+            cursor.execute(f"DROP INDEX {name}")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+    unique = [f"ALTER TABLE {t} ADD CONSTRAINT {quote(n)} {d}" for t, n, d, k in constraints if k == "u"]
+    foreign = [f"ALTER TABLE {t} ADD CONSTRAINT {quote(n)} {d}" for t, n, d, k in constraints if k == "f"]
+    return [d for _n, d in indexes] + unique + foreign
+
+
+def pg_restore_indexes(statements: list[str]) -> None:
+    """Put back what :func:`pg_defer_indexes` dropped (a unique index rebuilt checks every row; a foreign key
+    re-added checks every reference with one join)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        for statement in statements:
+            cursor.execute(statement)
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
 def next_ids(table: str, n: int) -> np.ndarray:
@@ -41,9 +94,7 @@ def reserve_ids(table: str, n: int) -> np.ndarray:
     if n <= 0:
         return np.zeros(0, dtype=np.int64)
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, int(n)]
-        )
+        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, int(n)])
         return np.array([row[0] for row in cursor.fetchall()], dtype=np.int64)
 
 

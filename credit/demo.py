@@ -3,24 +3,25 @@
 Two entry points:
 
 * :func:`write_loan_records` takes loan plans (``synthetic.credit_hook.LoanRecord`` or anything with the same
-  attributes) and writes them: transaction points, one savings-and-loan group per village and organisation (approved
-  by the commune, members from the village), each loan through apply → group selection → commune certification
-  (eligibility from the recognised status: a plan the rules refuse is not written) → approval → disbursement, then
-  every monthly collection up to ``as_of`` as ledger entries (on time; late from a day, catching up or not; misused,
-  found by the loan-use check), and finally the overdue statuses. The ledger invariant is checked for every loan.
+  attributes) and writes them with the credit app's bulk writer (``credit.bulk``): transaction points, one
+  savings-and-loan group per village and organisation (approved by the commune, members from the village), each loan
+  with the dates of its application, group selection, commune certification (eligibility from the recognised status
+  by the certification's own rules: a plan they refuse is not written), approval and disbursement, then every monthly
+  collection up to ``as_of`` as ledger entries (on time; late from a day, catching up or not; misused, found by the
+  loan-use check), and its status. The ledger invariant is checked for every loan.
 * :func:`build_demo_credit` plans loans itself for the households of the demo province that have a recognised status
   (when no synthetic plans exist) and adds what the credit pages need to show: applications waiting at each step, an
   extension, a freeze and a write-off, and the demo group leader's group.
 
-Collections of the past are computed with the pure core (``credit.position``) and written in bulk, so a province of
-thousands of loans is written in minutes, not hours; the same arithmetic as the services, the same invariant.
+Real loans go through ``credit.services`` one step at a time; these plans happened in the past and are many (about
+290,000 for a synthetic province of a million households), so they are written in bulk with the same rules, the same
+arithmetic and the same invariant (``tests/credit/test_bulk.py`` holds the two paths together).
 """
 
 from __future__ import annotations
 
 import random
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -30,8 +31,7 @@ from django.utils import timezone
 
 from households.models import Household
 
-from . import position as pos
-from . import services
+from . import bulk, services
 from .book import LoanBook
 from .models import (
     ACTIVE_STATUSES,
@@ -40,12 +40,9 @@ from .models import (
     Loan,
     LoanProgram,
     LoanUseCheck,
-    MassOrganization,
     RiskCause,
     SavingsGroup,
-    TransactionPoint,
 )
-from .schedule import add_months
 
 PURPOSES = {
     "buffalo_cattle": "livestock",
@@ -61,14 +58,7 @@ PURPOSES = {
     "vocational_start": "job",
     "working_abroad": "job",
 }
-SESSION_DAYS = (8, 10, 12, 15, 18, 20)
 DEMO_COMMUNE = "90001"
-SHORT_NAMES = {
-    "farmers_union": "Nông dân",
-    "womens_union": "Phụ nữ",
-    "veterans_association": "Cựu chiến binh",
-    "youth_union": "Thanh niên",
-}
 
 
 @dataclass(frozen=True)
@@ -103,242 +93,33 @@ def _say(stdout, message: str) -> None:
         stdout.write(message)
 
 
-def _points(commune_ids: Iterable[int]) -> dict[int, TransactionPoint]:
-    points = {p.commune_id: p for p in TransactionPoint.objects.filter(commune_id__in=list(commune_ids), active=True)}
-    from areas.models import Commune
-
-    for i, commune in enumerate(Commune.objects.filter(pk__in=set(commune_ids) - set(points)).order_by("code")):
-        points[commune.pk] = services.transaction_point_create(
-            commune=commune,
-            name=f"Điểm giao dịch {commune.name}",
-            location=f"Trụ sở UBND {commune.name}",
-            session_day=SESSION_DAYS[i % len(SESSION_DAYS)],
-        )
-    return points
-
-
-def _groups(plans: Sequence[Plan], households: dict[int, Household], joined_on: date) -> dict[tuple, SavingsGroup]:
-    """One approved group per (village, organisation) holding its borrowers; too small a group is merged into the
-    village's largest one, and a group under the minimum size takes non-borrowing households of the village."""
-    from .models import CreditPolicy
-
-    policy = CreditPolicy.current()
-    organisations = {o.code: o for o in MassOrganization.objects.all()}
-    borrowers: dict[tuple, set[int]] = defaultdict(set)
-    for plan in plans:
-        household = households[plan.household_id]
-        borrowers[(household.village_id, plan.organisation)].add(household.pk)
-    by_village: dict[int, dict[str, set[int]]] = defaultdict(dict)
-    for (village_id, org), members in borrowers.items():
-        by_village[village_id][org] = members
-    assignment: dict[tuple, tuple] = {}
-    for village_id, orgs in by_village.items():
-        largest = max(orgs, key=lambda o: len(orgs[o]))
-        for org, members in orgs.items():
-            target = org if len(members) >= policy.group_min_members else largest
-            assignment[(village_id, org)] = (village_id, target)
-            if target != org:
-                orgs_target = by_village[village_id][target]
-                orgs_target |= members
-    points = _points({h.commune_id for h in households.values()})
-    groups: dict[tuple, SavingsGroup] = {}
-    existing = {
-        (g.village_id, g.organisation.code): g
-        for g in SavingsGroup.objects.filter(village_id__in=list(by_village)).select_related("organisation")
-    }
-    for village_id, orgs in by_village.items():
-        for org, members in orgs.items():
-            if (village_id, org) not in set(assignment.values()):
-                continue
-            group = existing.get((village_id, org))
-            sample = households[next(iter(members))]
-            if group is None:
-                group = services.savings_group_create(
-                    code=f"T{sample.village.code}-{org[:3].upper()}",
-                    name=f"Tổ TK&VV {SHORT_NAMES.get(org, org)} {sample.village.name}",
-                    village=sample.village,
-                    organisation=organisations[org],
-                    transaction_point=points[sample.commune_id],
-                )
-            active = set(group.memberships.filter(left_on__isnull=True).values_list("household_id", flat=True))
-            wanted = [h for h in members if h not in active][: max(0, policy.group_max_members - len(active))]
-            for household_id in sorted(wanted):
-                services.group_member_add(group=group, household=households[household_id], joined_on=joined_on)
-            count = len(active) + len(wanted)
-            if count < policy.group_min_members:
-                fill = (
-                    Household.objects.filter(village_id=village_id)
-                    .exclude(pk__in=list(active | set(wanted)))
-                    .exclude(pk__in=GroupMembership.objects.filter(left_on__isnull=True).values("household_id"))[
-                        : policy.group_min_members - count
-                    ]
-                )
-                for household in fill:
-                    services.group_member_add(group=group, household=household, joined_on=joined_on)
-            if group.approved_on is None:
-                group = services.savings_group_approve(group=group, on=joined_on, reference="QĐ-UBND")
-            groups[(village_id, org)] = group
-    return {key: groups[target] for key, target in assignment.items()}
-
-
-@transaction.atomic
 def write_loan_records(*, loans: Sequence, as_of: date, stdout=None) -> WriteResult:
-    """Write loan plans with their history up to ``as_of`` (see the module docstring). Idempotent per household and
-    programme: a plan whose household already has a loan of that programme disbursed that day is skipped."""
+    """Write loan plans with their history up to ``as_of`` through the credit app's bulk writer
+    (:func:`credit.bulk.loans_write`: groups, eligibility by the certification rules, schedule, ledger, loan-use
+    checks, statuses, the ledger invariant). Idempotent per household, programme and disbursement day."""
     plans = [Plan(**{name: getattr(p, name) for name in Plan.__dataclass_fields__ if hasattr(p, name)}) for p in loans]
-    plans = [p for p in plans if p.disbursed_on <= as_of]
-    result = WriteResult()
-    if not plans:
-        return result
-    households = {
-        h.pk: h
-        for h in Household.objects.filter(pk__in={p.household_id for p in plans}).select_related("village", "commune")
-    }
-    plans = [p for p in plans if p.household_id in households]
-    first = min(p.disbursed_on for p in plans)
-    groups = _groups(plans, households, joined_on=first - timedelta(days=60))
-    result.groups = len({g.pk for g in groups.values()})
-    programs = {p.code: p for p in LoanProgram.objects.all()}
-    done = set(
-        Loan.objects.filter(household_id__in=list(households)).values_list(
-            "household_id", "program__code", "disbursed_on"
-        )
-    )
-    written: list[tuple[Loan, Plan]] = []
-    for n, plan in enumerate(sorted(plans, key=lambda p: (p.disbursed_on, p.household_id))):
-        if (plan.household_id, plan.programme, plan.disbursed_on) in done or plan.programme not in programs:
-            continue
-        household = households[plan.household_id]
-        group = groups[(household.village_id, plan.organisation)]
-        program = programs[plan.programme]
-        term = plan.term_months
-        every = program.default_principal_every_months if term % program.default_principal_every_months == 0 else 1
-        # Disbursement happens at the transaction point's monthly session (so instalments fall on session days).
-        disbursed = plan.disbursed_on.replace(day=group.transaction_point.session_day)
-        if disbursed > as_of:
-            disbursed = add_months(disbursed, -1)
-        plan = Plan(**{**plan.__dict__, "disbursed_on": disbursed})
-        applied = plan.disbursed_on - timedelta(days=20)
-        loan = services.loan_apply(
-            household=household,
-            program=program,
-            group=group,
-            amount=plan.amount,
-            purpose=PURPOSES.get(plan.purpose, plan.purpose if plan.purpose in Loan.Purpose.values else "other"),
-            applied_on=applied,
-            term_months=term,
-            principal_every_months=every,
-            borrowing_plan=plan.purpose,
-        )
-        loan = services.loan_group_select(loan=loan, on=applied + timedelta(days=3))
-        loan = services.loan_certify(loan=loan, on=applied + timedelta(days=7))
-        if loan.status == Loan.Status.REFUSED:
-            result.refused += 1
-            continue
-        loan = services.loan_approve(loan=loan, on=applied + timedelta(days=12))
-        services.loan_disburse(
-            loan=loan,
-            on=plan.disbursed_on,
-            transaction_point=group.transaction_point,
-            idempotency_key=f"demo:disburse:{loan.pk}",
-        )
-        loan.refresh_from_db()
-        written.append((loan, plan))
-        if stdout is not None and n and n % 500 == 0:
-            _say(stdout, f"  {n:,} loans…")
-    result.written = len(written)
-    result.entries = _write_history(written, as_of)
-    services.loan_status_refresh(id_from=0, id_to=2**62, on=min(as_of, timezone.localdate()))
-    return result
-
-
-def _sessions(loan: Loan, until: date) -> list[date]:
-    day = loan.group.transaction_point.session_day if loan.group and loan.group.transaction_point else 15
-    first = date(loan.disbursed_on.year, loan.disbursed_on.month, day)
-    if first <= loan.disbursed_on:
-        first = add_months(first, 1)
-    out, n = [], 0
-    while (session := add_months(first, n)) <= until:
-        out.append(session)
-        n += 1
-    return out
-
-
-def _write_history(written: list[tuple[Loan, Plan]], as_of: date) -> int:
-    """Monthly collections (interest owed, principal due) and loan-use checks, from the pure core, in bulk."""
-    if not written:
-        return 0
-    book = LoanBook.load([loan for loan, _plan in written])
-    entries: list[LedgerEntry] = []
-    for loan, plan in written:
-        paying_from = plan.caught_up_on if plan.behaviour == "late" else None
-        stop = plan.behaviour_from if plan.behaviour == "late" else None
-        for session in _sessions(loan, as_of):
-            if stop is not None and stop <= session and (paying_from is None or session < paying_from):
-                continue  # behind: pays nothing this month
-            p = book.position(loan, session)
-            if p.outstanding <= 0 and p.interest_total_due <= 0:
-                break
-            rows = book.rows.get(loan.pk, [])
-            principal = max(0, min(p.outstanding, pos.due_through(rows, session, session) - p.settled))
-            parts = (
-                (LedgerEntry.Kind.PRINCIPAL, pos.REPAID, principal),
-                (LedgerEntry.Kind.INTEREST, pos.INTEREST_PAID, p.interest_due),
-                (LedgerEntry.Kind.OVERDUE_INTEREST, pos.OVERDUE_INTEREST_PAID, p.overdue_interest_due),
+    result = bulk.loans_write(
+        plans=[
+            bulk.LoanPlan(
+                household_id=plan.household_id,
+                programme=plan.programme,
+                amount=plan.amount,
+                term_months=plan.term_months,
+                disbursed_on=plan.disbursed_on,
+                purpose=PURPOSES.get(plan.purpose, plan.purpose if plan.purpose in Loan.Purpose.values else "other"),
+                organisation=plan.organisation,
+                borrowing_plan=plan.purpose,
+                behaviour=plan.behaviour,
+                behaviour_from=plan.behaviour_from,
+                caught_up_on=plan.caught_up_on,
+                cause=plan.cause,
             )
-            for kind, account, amount in parts:
-                if amount > 0:
-                    entry = LedgerEntry(
-                        loan=loan,
-                        household_id=loan.household_id,
-                        group_id=loan.group_id,
-                        kind=kind,
-                        account=account,
-                        amount=amount,
-                        value_date=session,
-                        idempotency_key=f"demo:{loan.pk}:{session.isoformat()}:{kind}",
-                        transaction_point_id=loan.transaction_point_id,
-                    )
-                    entries.append(entry)
-                    book.add(loan.pk, entry.as_entry())
-        check = LoanUseCheck.objects.filter(loan=loan, checked_on__isnull=True).first()
-        if check is not None:
-            if plan.behaviour == "misused" and plan.behaviour_from and plan.behaviour_from <= as_of:
-                checked, outcome, notes = plan.behaviour_from, LoanUseCheck.Outcome.MISUSED, plan.cause
-            elif check.due_by <= as_of:
-                checked, outcome, notes = check.due_by, LoanUseCheck.Outcome.AS_PLANNED, ""
-            else:
-                checked = None
-            if checked is not None:
-                check.checked_on, check.outcome, check.checker, check.notes = checked, outcome, "organisation", notes
-                check.save(update_fields=["checked_on", "outcome", "checker", "notes"])
-    LedgerEntry.objects.bulk_create(entries, batch_size=2000)
-    loans = []
-    for loan, _plan in written:
-        sums = pos.totals(book.entries_of(loan.pk))
-        loan.principal_disbursed = sums.get(pos.DISBURSED, 0)
-        loan.principal_repaid = sums.get(pos.REPAID, 0)
-        loan.principal_written_off = sums.get(pos.WRITTEN_OFF, 0)
-        loan.outstanding_principal = pos.outstanding_of(sums)
-        if loan.outstanding_principal == 0:
-            loan.status, loan.closed_on = Loan.Status.CLOSED, loan.maturity_date
-        loans.append(loan)
-    Loan.objects.bulk_update(
-        loans,
-        [
-            "principal_disbursed",
-            "principal_repaid",
-            "principal_written_off",
-            "outstanding_principal",
-            "status",
-            "closed_on",
+            for plan in plans
         ],
-        batch_size=1000,
+        as_of=as_of,
+        stdout=stdout,
     )
-    ids = [loan.pk for loan in loans]
-    for start in range(0, len(ids), 1000):
-        services.ledger_invariant_check(ids[start : start + 1000])
-    return len(entries)
+    return WriteResult(written=result.written, refused=result.refused, entries=result.entries, groups=result.groups)
 
 
 def delete_province_loans(*, province_code: str) -> int:

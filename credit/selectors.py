@@ -248,24 +248,67 @@ def household_credit_status(*, household: Household, on: date, years: int | None
     reviews = Review.objects.filter(household=household, status=Review.Status.RECOGNISED).order_by(
         "list_year", "review_date", "id"
     )
-    known = sorted(((effective_date(r), r.classification) for r in reviews), key=lambda item: item[0])
+    if years is None:
+        years = CreditPolicy.current().newly_escaped_years
+    return credit_statuses([(effective_date(r), r.classification) for r in reviews], on, years=years)
+
+
+def credit_statuses(known: list[tuple[date, str]], on: date, *, years: int) -> set[str]:
+    """Pure part of :func:`household_credit_status`: ``known`` holds (effective date, classification) of the
+    household's recognised reviews (in list-year, review-date, id order); the statuses on ``on``."""
+    known = sorted(known, key=lambda item: item[0])
     known = [(d, c) for d, c in known if d <= on]
     if not known:
         return set()
     statuses = {known[-1][1]}
-    if years is None:
-        years = CreditPolicy.current().newly_escaped_years
     if newly_escaped(known, on, years=years):
         statuses.add("newly_escaped")
     return statuses
 
 
 def loan_eligibility(*, loan: Loan, on: date) -> list[Refusal]:
-    """Why the commune cannot certify ``loan`` on ``on`` (empty: eligible). Every reason is listed, not the first."""
-    from .models import HouseholdStatus
-
+    """Why the commune cannot certify ``loan`` on ``on`` (empty: eligible). Every reason is listed, not the first.
+    Gathers the facts (a few queries) and applies :func:`eligibility_refusals`."""
     program = loan.program
     household = loan.household
+    statuses = household_credit_status(household=household, on=on) if program.eligible_statuses else set()
+    group = loan.group
+    member = (
+        program.requires_group_membership
+        and group is not None
+        and any(m.active_on(on) for m in GroupMembership.objects.filter(group=group, household=household))
+    )
+    return eligibility_refusals(
+        program=program,
+        on=on,
+        statuses=statuses,
+        amount=loan.amount,
+        term_months=loan.term_months,
+        group=group,
+        member=member,
+        commune=loan.commune,
+        ethnic_minority=household.ethnic_minority,
+    )
+
+
+def eligibility_refusals(
+    *,
+    program,
+    on: date,
+    statuses: set[str],
+    amount: int,
+    term_months: int,
+    group,
+    member: bool,
+    commune,
+    ethnic_minority: bool,
+) -> list[Refusal]:
+    """The rules of certification, without queries (``loan_certify`` through :func:`loan_eligibility`, and the bulk
+    writer ``credit.bulk`` with facts it loaded for many loans at once). ``statuses``: the household's credit
+    statuses on ``on`` (:func:`credit_statuses`); ``member``: an active member of ``group`` on ``on``; ``group``
+    and ``commune`` need ``name`` (and ``approved``, ``disadvantaged``)."""
+    from .models import HouseholdStatus
+
     problems: list[Refusal] = []
     day = on.strftime("%d/%m/%Y")
 
@@ -275,7 +318,6 @@ def loan_eligibility(*, loan: Loan, on: date) -> list[Refusal]:
     if not program.active:
         refuse(REFUSAL_PROGRAM_CLOSED, program=program.name_vi)
     if program.eligible_statuses:
-        statuses = household_credit_status(household=household, on=on)
         if not statuses:
             refuse(REFUSAL_NO_REVIEW, date=day)
         elif not statuses & set(program.eligible_statuses):
@@ -287,23 +329,19 @@ def loan_eligibility(*, loan: Loan, on: date) -> list[Refusal]:
                 program=program.name_vi,
                 allowed=", ".join(str(labels.get(s, s)) for s in program.eligible_statuses),
             )
-    if program.max_amount is not None and loan.amount > program.max_amount:
-        refuse(REFUSAL_AMOUNT, amount=_money(loan.amount), maximum=_money(program.max_amount))
-    if program.max_term_months is not None and loan.term_months > program.max_term_months:
-        refuse(REFUSAL_TERM, term=loan.term_months, maximum=program.max_term_months)
+    if program.max_amount is not None and amount > program.max_amount:
+        refuse(REFUSAL_AMOUNT, amount=_money(amount), maximum=_money(program.max_amount))
+    if program.max_term_months is not None and term_months > program.max_term_months:
+        refuse(REFUSAL_TERM, term=term_months, maximum=program.max_term_months)
     if program.requires_group_membership:
-        group = loan.group
         name = group.name if group else "—"
-        member = group is not None and any(
-            m.active_on(on) for m in GroupMembership.objects.filter(group=group, household=household)
-        )
         if not member:
             refuse(REFUSAL_NOT_MEMBER, group=name, date=day)
         elif not group.approved:
             refuse(REFUSAL_GROUP_NOT_APPROVED, group=name)
-    if program.requires_disadvantaged_commune and not loan.commune.disadvantaged:
-        refuse(REFUSAL_NOT_DISADVANTAGED, commune=loan.commune.name)
-    if program.requires_ethnic_minority and not household.ethnic_minority:
+    if program.requires_disadvantaged_commune and not commune.disadvantaged:
+        refuse(REFUSAL_NOT_DISADVANTAGED, commune=commune.name)
+    if program.requires_ethnic_minority and not ethnic_minority:
         refuse(REFUSAL_NOT_MINORITY)
     return problems
 

@@ -672,18 +672,28 @@ def _schedule_closed_form(loan: Loan, schedule, on: date) -> list[str]:
     """Keep the closed form of schedule version 1 on the loan when it has one (credit.portfolio reads it): equal
     principal instalments every ``principal_every_months`` months on the disbursement's day, which is ≤ 28 (no
     month-end clamping). Returns the fields set."""
-    rows = [r for r in schedule if r.principal > 0]
-    regular = loan.method == Loan.Method.EQUAL_PRINCIPAL and on.day <= 28 and len(rows) >= 1
-    if regular:
-        loan.sched_month_index = on.year * 12 + on.month - 1
-        loan.sched_day = on.day
-        loan.sched_count = len(rows)
-        loan.sched_base = rows[0].principal if len(rows) > 1 else rows[-1].principal
-        loan.sched_last = rows[-1].principal
-    else:
-        loan.sched_month_index = loan.sched_day = loan.sched_count = loan.sched_base = loan.sched_last = None
-    loan.sched_changed_on = None
+    for name, value in schedule_closed_form(loan.method, [r.principal for r in schedule], on).items():
+        setattr(loan, name, value)
     return SCHED_FIELDS
+
+
+def schedule_closed_form(method: str, principals: list[int], on: date) -> dict[str, int | date | None]:
+    """The ``sched_*`` fields of a loan disbursed on ``on`` whose version-1 schedule has these principal amounts
+    (one per monthly row, 0 for interest-only rows), as ``loan_disburse`` writes them (pure; credit.bulk too)."""
+    rows = [p for p in principals if p > 0]
+    regular = method == Loan.Method.EQUAL_PRINCIPAL and on.day <= 28 and len(rows) >= 1
+    if regular:
+        values = {
+            "sched_month_index": on.year * 12 + on.month - 1,
+            "sched_day": on.day,
+            "sched_count": len(rows),
+            "sched_base": rows[0] if len(rows) > 1 else rows[-1],
+            "sched_last": rows[-1],
+        }
+    else:
+        values = dict.fromkeys(["sched_month_index", "sched_day", "sched_count", "sched_base", "sched_last"])
+    values["sched_changed_on"] = None
+    return values
 
 
 def _days(n: int) -> timedelta:

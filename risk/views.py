@@ -5,12 +5,12 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from accounts.middleware import area_safe
 from accounts.roles import CHAIRMAN, PROVINCE_OFFICER, user_roles
 from accounts.scope import user_scope
+from config import numbers
 from config.charts import Series, bar_chart
 from config.excel import Column, Sheet, workbook_response
 from households import reports
@@ -103,13 +103,23 @@ def _comparison_chart(comparison: overview.ProvinceComparison):
     values = [round(r.poor_rate * 100, 2) for r in rows]
     return bar_chart(
         title=_("Poor-household rate by commune, list year %(year)s") % {"year": comparison.year},
-        description="; ".join(f"{r.name}: {v}%" for r, v in zip(rows, values, strict=True)),
+        description="; ".join(f"{r.name}: {numbers.number(v, 1)}%" for r, v in zip(rows, values, strict=True)),
         categories=[r.name for r in rows],
         series=[Series(_("Poor households"), values)],
-        fmt=lambda v: f"{number_format(round(v, 1), decimal_pos=1)}%",
+        fmt=lambda v: f"{numbers.number(v, 1)}%",
         value_axis_label=_("Share of households (%)"),
         chart_id="chart-communes-poor",
     )
+
+
+def _change_text(reduction: float | None) -> str:
+    """The change of the poor-household rate since the previous list, in words ("down 0.97 points")."""
+    if reduction is None:
+        return ""
+    points = numbers.number(abs(reduction), 2)
+    if reduction >= 0:
+        return _("down %(points)s points since the previous list") % {"points": points}
+    return _("up %(points)s points since the previous list") % {"points": points}
 
 
 @area_safe
@@ -130,6 +140,7 @@ def province_overview(request):
         ),
         "table": html_table(sheet),
         "chart": _comparison_chart(comparison),
+        "change": _change_text(comparison.total.reduction if comparison.total else None),
         "targets": list(reports.TARGETS.values()),
         "targets_source": reports.TARGETS_SOURCE_NOTE % {"source": reports.TARGETS_SOURCE},
     }

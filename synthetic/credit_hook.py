@@ -7,8 +7,9 @@ and how it is repaid: on time, late from a day (catching up or not), or misused)
 must go through its own service, so that the ledger invariant and every credit rule hold for synthetic loans too.
 
 ``write_loans`` is called by ``synthetic.writer.province_write`` after the households are written; it hands the
-records to the credit app's ``credit.demo.write_loan_records`` (the only way synthetic loans reach the database), and
-``delete_loans`` to ``credit.demo.delete_province_loans`` before a synthetic province is replaced.
+records to the credit app's ``credit.demo.write_loan_records`` (the only way synthetic loans reach the database: the
+credit app's bulk writer, ``credit.bulk``, with the rules of its services), and ``delete_loans`` to
+``credit.demo.delete_province_loans`` before a synthetic province is replaced.
 """
 
 from __future__ import annotations
@@ -70,9 +71,9 @@ def loan_records(province: G.Province, household_ids: Sequence[int] | np.ndarray
 
 
 def write_loans(*, loans: Sequence[LoanRecord], as_of: date, stdout=None) -> int | None:
-    """Write ``loans`` through the credit app (``credit.demo.write_loan_records``: groups, the application steps,
-    disbursement, collections up to ``as_of``, loan-use checks, overdue statuses); the number written, or None when
-    the credit app cannot take them."""
+    """Write ``loans`` through the credit app (``credit.demo.write_loan_records``: groups, eligibility, the dates of
+    the application steps, disbursement, collections up to ``as_of``, loan-use checks, statuses; in bulk); the number
+    written, or None when the credit app cannot take them."""
     try:
         from credit.demo import write_loan_records
     except ImportError:  # pragma: no cover (a checkout without the credit app's writer)

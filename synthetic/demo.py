@@ -27,10 +27,9 @@ DEMO_PASSWORD = "sinhke-demo"  # noqa: S105 (documented demo password)
 DEMO_COMMUNE = "90001"
 DEMO_HOUSEHOLDS = 20_000
 DEMO_SEED = 2025
-#: The credit app writes each loan through its services (tens of milliseconds on SQLite): the demo writes the loans
-#: of the demo accounts' villages first, then of Xã Tân Minh and Xã Hồng Phong (the credit officer's), up to this.
-DEMO_MAX_LOANS = 1_200
-DEMO_LOAN_PRIORITY = ("90001-01", "90001-02", "90001-03", "90001-04", "90001", "90002")
+#: Loans written for the demo: all that the province plans (None; the credit app writes them in bulk, 6,255
+#: for 20,000 households, in every commune — Xã Tân Minh and Xã Hồng Phong of the credit officer included).
+DEMO_MAX_LOANS: int | None = None
 
 
 @dataclass(frozen=True)
@@ -232,7 +231,6 @@ def build_demo(*, stdout=None, households: int | None = None, seed: int = DEMO_S
             seed=seed,
             progress=progress,
             max_loans=DEMO_MAX_LOANS,
-            loan_priority=DEMO_LOAN_PRIORITY,
         )
         say(
             f"{result.households:,} households, {result.members:,} members, {result.reviews:,} recognised reviews"
@@ -251,4 +249,9 @@ def build_demo(*, stdout=None, households: int | None = None, seed: int = DEMO_S
         pending = demo_reviews_in_progress(households=current.households, seed=current.seed)
         if pending:
             say(f"{pending} regular reviews under way in Xã Tân Minh (Form 04 requests after a shock in 2026).")
+        from .demo_periodic import demo_periodic_review
+
+        periodic = demo_periodic_review(households=current.households, seed=current.seed)
+        if periodic:
+            say(f"{periodic} periodic reviews of late 2026 under way (2027 lists, 2027-2030 standard).")
     say("Done. Log in at http://127.0.0.1:8000/ with any demo account; the password is " + DEMO_PASSWORD)

@@ -130,9 +130,10 @@ def province_write(
     several times faster than doing it row by row); the tables are locked meanwhile. Then the loans, through the
     credit app (``synthetic.credit_hook``), and the run is marked finished.
 
-    The credit app writes each loan through its services (application, selection, certification, approval,
-    disbursement), which takes tens of milliseconds a loan: ``max_loans`` caps how many are written (None: all,
-    0: none), taking whole households in the order of ``loan_priority`` (village or commune codes, then the rest).
+    The credit app writes the loans with their past (``credit.demo.write_loan_records``, its bulk writer: the
+    certification's eligibility rules, schedules, ledger, loan-use checks, statuses, the ledger invariant): all of
+    them by default; ``max_loans`` caps how many (None: all, 0: none), taking whole households in the order of
+    ``loan_priority`` (village or commune codes, then the rest).
     """
     say = progress or (lambda stage, done, total: None)
     seconds: dict[str, float] = {}

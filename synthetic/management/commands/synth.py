@@ -25,8 +25,8 @@ class Command(BaseCommand):
             "--max-loans",
             type=int,
             default=None,
-            help="write at most this many of the planned loans through the credit app (default: all; 0: none). "
-            "The credit app writes a loan in tens of milliseconds: a million households plan about 300,000 loans.",
+            help="write at most this many of the planned loans (default: all, about 290,000 for a million "
+            "households, written by the credit app's bulk writer; 0: none)",
         )
 
     def handle(
