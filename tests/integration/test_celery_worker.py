@@ -71,3 +71,27 @@ def test_worker_runs_heartbeat(worker):
     if worker.poll() is not None:
         pytest.fail("worker exited: " + worker.stdout.read())
     assert result.get(timeout=5)["db"] is True
+
+
+def test_worker_recomputes_overdue_statuses_in_chunks(worker, users, province):
+    """The nightly overdue refresh (credit.tasks): the fan-out task enqueues one chunk per id range, the worker runs
+    them, and a loan whose first instalment passed unpaid becomes overdue."""
+    from datetime import date
+
+    from credit.models import Loan
+    from tests.credit.factories import group_with_members, loan_through
+
+    group, households = group_with_members(province["a1"], members=3)
+    late = loan_through(households[0], group, applied_on=date(2025, 3, 1), disbursed_on=date(2025, 3, 15))
+    assert late.status == Loan.Status.REPAYING  # nothing collected since: the first principal was due 15/09/2025
+    result = app.send_task("credit.tasks.loan_status_refresh_all", kwargs={"on": "2026-11-27", "chunk": 1})
+    assert result.get(timeout=60) >= 1
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and worker.poll() is None:
+        late.refresh_from_db()
+        if late.status == Loan.Status.OVERDUE:
+            break
+        time.sleep(0.3)
+    if worker.poll() is not None:
+        pytest.fail("worker exited: " + worker.stdout.read())
+    assert late.status == Loan.Status.OVERDUE
