@@ -23,7 +23,8 @@ import numpy as np
 import pandas as pd
 from django.db import connection
 
-from bench.bench_credit_portfolio import areas, copy_frame, groups, households, next_ids, reset_sequences
+from bench.bench_credit_portfolio import areas, groups, households
+from config.bulk import copy_frame, next_ids, reset_sequences
 
 BUDGET = None  # design.md §7 sets none; the portfolio report has one (bench_credit_portfolio)
 

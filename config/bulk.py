@@ -36,12 +36,13 @@ def copy_frame(table: str, frame: pd.DataFrame, *, blank: tuple[str, ...] = (), 
                 copy.write(buffer.getvalue())
 
 
-def pg_defer_indexes(tables: list[str]) -> list[str]:
-    """Drop the secondary indexes, unique constraints and foreign keys of ``tables`` (primary keys, check
-    constraints, triggers and partial indexes stay: PostgreSQL would give a partial index's predicate back in another,
-    equivalent, spelling) for a large load; return the statements that put them back exactly as they were
-    (:func:`pg_restore_indexes`): building an index once and checking a foreign key with one join is several times
-    faster than doing it row by row. The tables are locked until the transaction ends."""
+def pg_defer_indexes(tables: list[str], *, partial: bool = False) -> list[str]:
+    """Drop the secondary indexes, unique constraints and foreign keys of ``tables`` for a large load; return the
+    statements that put them back exactly as they were (:func:`pg_restore_indexes`): building an index once and
+    checking a foreign key with one join is several times faster than doing it row by row. Primary keys, check
+    constraints and triggers stay; partial indexes stay too unless ``partial`` (PostgreSQL gives a partial index's
+    predicate back in another, equivalent, spelling, which a comparison of definitions would flag). The tables are
+    locked until the transaction ends."""
     quote = connection.ops.quote_name
     with connection.cursor() as cursor:
         cursor.execute(
@@ -53,10 +54,11 @@ def pg_defer_indexes(tables: list[str]) -> list[str]:
         constraints = cursor.fetchall()
         cursor.execute(
             "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
-            "WHERE i.indrelid = ANY(%s::regclass[]) AND NOT i.indisprimary AND i.indpred IS NULL AND NOT EXISTS "
+            "WHERE i.indrelid = ANY(%s::regclass[]) AND NOT i.indisprimary AND (%s OR i.indpred IS NULL) "
+            "AND NOT EXISTS "
             "(SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid AND c.conrelid = i.indrelid) "
             "ORDER BY 1",
-            [tables],
+            [tables, partial],
         )
         indexes = cursor.fetchall()
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # run the checks pending from earlier writes first
@@ -70,14 +72,16 @@ def pg_defer_indexes(tables: list[str]) -> list[str]:
     return [d for _n, d in indexes] + unique + foreign
 
 
-def pg_restore_indexes(statements: list[str]) -> None:
+def pg_restore_indexes(statements: list[str], progress=None) -> None:
     """Put back what :func:`pg_defer_indexes` dropped (a unique index rebuilt checks every row; a foreign key
-    re-added checks every reference with one join)."""
+    re-added checks every reference with one join); ``progress(done, total)`` after each statement."""
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        for statement in statements:
+        for i, statement in enumerate(statements):
             cursor.execute(statement)
+            if progress is not None:
+                progress(i + 1, len(statements))
         cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 

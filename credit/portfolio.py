@@ -136,9 +136,10 @@ def _loan_filter(loans: QuerySet | None, loan_ids=None, id_range: tuple[int, int
                 "id_to": id_range[1],
             },
         )
-        if loans is None:
+        if loans is None or not loans.query.where:  # no scope (a superuser): the range alone
             return condition, params
-        inner, inner_params = _loan_filter(loans)
+        # the scope's subquery restricted to the range too: each connection hashes only its part of the loan ids
+        inner, inner_params = _loan_filter(loans.filter(pk__gte=id_range[0], pk__lt=id_range[1]))
         return f"{condition} AND {inner}", {**params, **inner_params}
     if loan_ids is not None:
         ids = [int(i) for i in loan_ids] or [0]

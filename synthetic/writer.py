@@ -31,6 +31,7 @@ from django.utils import timezone
 
 from areas.models import Commune, Village
 from areas.services import areas_import_csv
+from config.bulk import next_ids, pg_defer_indexes, pg_restore_indexes, reserve_ids
 from households.ethnicity import fold
 from households.models import Household, Member, Review
 from households.national_id import national_id_problem
@@ -161,7 +162,7 @@ def province_write(
         seconds["check_ids_and_plan"] = time.perf_counter() - t
 
         t = time.perf_counter()
-        restore = _pg_defer_indexes() if copy else []
+        restore = pg_defer_indexes(list(_TABLES), partial=True) if copy else []
         say("households", 0, H)
         for start in range(0, H, chunk):
             stop = min(start + chunk, H)
@@ -173,14 +174,8 @@ def province_write(
         seconds["rows"] = time.perf_counter() - t
         if restore:
             t = time.perf_counter()
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
-                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-                for i, statement in enumerate(restore):
-                    say("indexes", i, len(restore))
-                    cursor.execute(statement)
-                say("indexes", len(restore), len(restore))
-                cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+            say("indexes", 0, len(restore))
+            pg_restore_indexes(restore, progress=lambda done, total: say("indexes", done, total))
             seconds["indexes_and_foreign_keys"] = time.perf_counter() - t
         run.counts = dict(written)
         run.save(update_fields=["counts"])
@@ -206,38 +201,6 @@ def province_write(
 
 
 _TABLES = ("households_household", "households_member", "households_review")
-
-
-def _pg_defer_indexes() -> list[str]:
-    """PostgreSQL: drop the secondary indexes, unique constraints and foreign keys of the three tables (primary keys
-    and check constraints stay); return the statements that put them back exactly as they were."""
-    tables = list(_TABLES)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT con.conrelid::regclass::text, con.conname, pg_get_constraintdef(con.oid), con.contype "
-            "FROM pg_constraint con WHERE con.conrelid = ANY(%s::regclass[]) AND con.contype IN ('f', 'u') "
-            "ORDER BY 1, 2",
-            [tables],
-        )
-        constraints = cursor.fetchall()
-        cursor.execute(
-            "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
-            "WHERE i.indrelid = ANY(%s::regclass[]) AND NOT i.indisprimary AND NOT EXISTS "
-            "(SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid AND c.conrelid = i.indrelid) "
-            "ORDER BY 1",
-            [tables],
-        )
-        indexes = cursor.fetchall()
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # run the checks pending from the area import first
-        for table, name, _definition, _kind in constraints:
-            cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {connection.ops.quote_name(name)}")
-        for name, _definition in indexes:
-            cursor.execute(f"DROP INDEX {name}")
-        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-    quote = connection.ops.quote_name
-    unique = [f"ALTER TABLE {t} ADD CONSTRAINT {quote(n)} {d}" for t, n, d, k in constraints if k == "u"]
-    foreign = [f"ALTER TABLE {t} ADD CONSTRAINT {quote(n)} {d}" for t, n, d, k in constraints if k == "f"]
-    return [d for _n, d in indexes] + unique + foreign
 
 
 def _choose_loans(
@@ -269,14 +232,7 @@ def _choose_loans(
 
 def _reserve_ids(n: int, copy: bool) -> np.ndarray:
     """``n`` new household ids: from the table's sequence on PostgreSQL, after the largest id elsewhere."""
-    with connection.cursor() as cursor:
-        if copy:
-            cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence('households_household', 'id')) FROM generate_series(1, %s)", [n]
-            )
-            return np.array([row[0] for row in cursor.fetchall()], dtype=np.int64)
-        cursor.execute("SELECT COALESCE(MAX(id), 0) FROM households_household")
-        return cursor.fetchone()[0] + 1 + np.arange(n, dtype=np.int64)
+    return reserve_ids("households_household", n) if copy else next_ids("households_household", n)
 
 
 # --- rows -----------------------------------------------------------------------------------------------------------
