@@ -224,7 +224,8 @@ def _horizontal_bars(chart_id, title, description, categories, series, fmt, axis
     for tick in ticks:
         x = x_of(tick)
         out.append(f'<line x1="{x:.1f}" y1="{top:.1f}" x2="{x:.1f}" y2="{plot_bottom:.1f}" stroke="{GRID}"/>')
-        out.append(_text(x, plot_bottom + 18, fmt(tick), anchor="middle", fill=MUTED, extra='class="tick"'))
+        anchor = "start" if x - left < 24 else "middle"  # the first label starts at the edge, not cut by it
+        out.append(_text(x, plot_bottom + 18, fmt(tick), anchor=anchor, fill=MUTED, extra='class="tick"'))
     out.append("</g>")
     out.append('<g class="bars">')
     for c, category in enumerate(categories):
