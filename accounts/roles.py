@@ -4,6 +4,7 @@ No Django models here: the group names, each role's home page and its navigation
 accounts never imports the apps above it.
 """
 
+from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 
 CADRE = "cadre"
@@ -83,3 +84,18 @@ def user_roles(user) -> list[str]:
 def primary_role(user) -> str | None:
     roles = user_roles(user)
     return roles[0] if roles else None
+
+
+ERR_ROLE = _("This page is for %(roles)s.")
+
+
+def has_role(user, *roles: str) -> bool:
+    """A superuser, or a user holding at least one of ``roles``."""
+    return user.is_superuser or bool(set(roles) & set(user_roles(user)))
+
+
+def require_role(user, *roles: str, message=None) -> None:
+    """Refuse (403) a user none of whose roles may do this, with ``message`` or one naming the roles; the
+    object-level 404 comes from the scoped selectors."""
+    if not has_role(user, *roles):
+        raise PermissionDenied(message or ERR_ROLE % {"roles": ", ".join(str(ROLE_LABELS[r]) for r in roles)})

@@ -23,6 +23,8 @@ import numpy as np
 import pandas as pd
 from django.db import connection
 
+from config.bulk import copy_frame
+
 BUDGET = {"af_report_province_seconds": 3.0}  # design.md §7
 
 PROVINCE = "B7"
@@ -79,14 +81,9 @@ def _existing_rows() -> tuple[int, int]:
     return households, reviews
 
 
-def _copy(table: str, columns: list[str], frame: pd.DataFrame, *, blank: list[str], chunk: int = 200_000) -> None:
-    """COPY ``frame`` into ``table``; the ``blank`` columns take an empty field as "" (otherwise it is NULL)."""
-    sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv, FORCE_NOT_NULL ({', '.join(blank)}))"
-    with connection.cursor() as cursor:
-        for start in range(0, len(frame), chunk):
-            buffer = frame.iloc[start : start + chunk].to_csv(index=False, header=False)
-            with cursor.copy(sql) as copy:
-                copy.write(buffer)
+def _copy(table: str, columns: list[str], frame: pd.DataFrame, *, blank: list[str]) -> None:
+    """COPY ``frame``'s ``columns`` into ``table`` (config.bulk.copy_frame); ``blank`` columns take "" for empty."""
+    copy_frame(table, frame[columns], blank=tuple(blank))
 
 
 def _classify(income: np.ndarray, count: np.ndarray) -> np.ndarray:

@@ -23,6 +23,7 @@ import pandas as pd
 from django.db import connection
 
 from bench import bench_af_report as af
+from config.bulk import copy_frame
 
 BUDGET = {"cadre_list_p95_ms": 150}  # design.md §7
 REQUESTS = 60
@@ -75,7 +76,7 @@ def _members() -> dict:
             "employment": "",
         }
     )
-    af._copy("households_member", MEMBER_COLUMNS, frame, blank=["national_id", "schooling", "employment"])
+    copy_frame("households_member", frame[MEMBER_COLUMNS], blank=("national_id", "schooling", "employment"))
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE households_member")
     return {"reused": False, "members": n, "seconds": round(time.perf_counter() - started, 1)}

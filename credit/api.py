@@ -15,7 +15,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from accounts.api import AreaSafeAPIMixin
-from accounts.roles import CREDIT_OFFICER
+from accounts.roles import CREDIT_OFFICER, ERR_ROLE, has_role
 
 from . import selectors, services
 from .models import LedgerEntry, Loan
@@ -187,8 +187,8 @@ class LoanViewSet(AreaSafeAPIMixin, viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"])
     def collections(self, request, pk=None):
         loan = self.get_object()
-        if not selectors.has_role(request.user, CREDIT_OFFICER):
-            raise DRFPermissionDenied(str(selectors.ERR_ROLE % {"roles": "credit_officer"}))
+        if not has_role(request.user, CREDIT_OFFICER):
+            raise DRFPermissionDenied(str(ERR_ROLE % {"roles": "credit_officer"}))
         data = CollectionInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         d = data.validated_data

@@ -10,7 +10,7 @@ Per loan (portable SQL: PostgreSQL in production, SQLite for the demo):
    its disbursement (equal instalments on a day ≤ 28) this is integer arithmetic on the loan's closed form of that
    schedule (``Loan.sched_*``, written once at disbursement); for the others (annuity, day 29-31, or rescheduled on
    or before the day) it is read from the stored instalment rows of the version in force;
-3. whether a freeze (khoanh nợ) covers the day.
+3. whether a freeze (khoanh nợ) covers the day, for a loan with principal outstanding (as ``credit.position``).
 
 Then grouped by programme, commune, organisation and group, with one column per ageing bucket; Python rolls the
 groups up to the other dimensions. On PostgreSQL a large portfolio is split into id ranges run concurrently on their
@@ -69,7 +69,7 @@ def _per_loan_sql(loan_filter: str) -> str:
         SELECT l.id AS loan_id, l.household_id, l.program_id, l.commune_id, l.organisation_id, l.group_id,
                led.disbursed - led.settled AS outstanding, led.settled, led.written_off,
                {dues},
-               CASE WHEN f.loan_id IS NULL THEN 0 ELSE 1 END AS frozen
+               CASE WHEN f.loan_id IS NULL OR led.disbursed - led.settled <= 0 THEN 0 ELSE 1 END AS frozen
         FROM (
             SELECT loan_id,
                    CAST(SUM(CASE WHEN account = '{pos.DISBURSED}' THEN amount ELSE 0 END) AS BIGINT) AS disbursed,

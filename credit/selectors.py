@@ -25,7 +25,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.roles import CADRE, CHAIRMAN, CREDIT_OFFICER, GROUP_LEADER, PROVINCE_OFFICER, user_roles
+from accounts.roles import CADRE, CHAIRMAN, CREDIT_OFFICER, GROUP_LEADER, PROVINCE_OFFICER, has_role, user_roles
 from accounts.scope import Scope, user_scope
 from areas.models import Commune
 from households.models import Household, Review
@@ -55,20 +55,6 @@ PORTFOLIO_ROLES = {CREDIT_OFFICER, CHAIRMAN, PROVINCE_OFFICER}
 AMOUNTS_PERMISSION = "credit.view_loan_amounts"
 
 ERR_NO_AMOUNTS = _("Your role does not show loan amounts. Ask the administrator for the permission if you need them.")
-ERR_ROLE = _("This page is for %(roles)s.")
-
-
-# --- roles ------------------------------------------------------------------------------------------------------
-def has_role(user, *roles: str) -> bool:
-    return user.is_superuser or bool(set(roles) & set(user_roles(user)))
-
-
-def require_role(user, *roles: str) -> None:
-    """Refuse (403) a user none of whose roles may do this; the object-level 404 comes from the scoped selectors."""
-    if not has_role(user, *roles):
-        from accounts.roles import ROLE_LABELS
-
-        raise PermissionDenied(ERR_ROLE % {"roles": ", ".join(str(ROLE_LABELS[r]) for r in roles)})
 
 
 def can_see_amounts(user) -> bool:
@@ -114,6 +100,13 @@ def _scoped(user, qs: QuerySet, *, group_path: str) -> QuerySet:
 
 def loan_scope(*, user) -> QuerySet[Loan]:
     return _scoped(user, Loan.objects.all(), group_path="group")
+
+
+def loan_status_counts(*, user, statuses) -> dict[str, int]:
+    """How many loans in ``user``'s scope are in each of ``statuses`` (one query; no amounts, so a cadre may see
+    it for the households they serve)."""
+    rows = loan_scope(user=user).filter(status__in=list(statuses)).order_by().values_list("status")
+    return dict(rows.annotate(n=Count("id")))
 
 
 def group_scope(*, user) -> QuerySet[SavingsGroup]:

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.middleware import area_safe
-from accounts.roles import CHAIRMAN, CREDIT_OFFICER, GROUP_LEADER, PROVINCE_OFFICER, user_roles
+from accounts.roles import CHAIRMAN, CREDIT_OFFICER, GROUP_LEADER, PROVINCE_OFFICER, has_role, require_role, user_roles
 from accounts.scope import user_scope
 
 from . import exports, forms, selectors, services
@@ -61,7 +61,7 @@ def home(request):
     roles = set(user_roles(request.user))
     if roles == {GROUP_LEADER}:
         return redirect("credit:group_home")
-    selectors.require_role(request.user, *selectors.PORTFOLIO_ROLES)
+    require_role(request.user, *selectors.PORTFOLIO_ROLES)
     form = forms.AsOfForm(request.GET or None)
     as_of = form.as_of_value()
     program = form.cleaned_data.get("program") if form.is_valid() else None
@@ -79,7 +79,7 @@ def home(request):
             charts=exports.portfolio_charts(report),
             buckets=exports.bucket_labels(),
             pipeline=selectors.pipeline_counts(user=request.user),
-            is_officer=selectors.has_role(request.user, CREDIT_OFFICER),
+            is_officer=has_role(request.user, CREDIT_OFFICER),
             query=request.GET.urlencode(),
         ),
     )
@@ -89,7 +89,7 @@ def home(request):
 @require_POST
 def refresh(request):
     """Recompute overdue statuses now (the nightly task, on demand), for the whole book in id chunks."""
-    selectors.require_role(request.user, CREDIT_OFFICER)
+    require_role(request.user, CREDIT_OFFICER)
     transaction.on_commit(loan_status_refresh_all.delay)
     messages.success(request, _("The overdue statuses are being recomputed from the ledger."))
     return redirect("credit:overdue")
@@ -112,9 +112,9 @@ def loan_list(request):
 
 def _actions_for(user, loan: Loan) -> list[tuple[str, str]]:
     """(action, label) the user may take on the loan now."""
-    officer = selectors.has_role(user, CREDIT_OFFICER)
-    chairman = selectors.has_role(user, CHAIRMAN)
-    leader = selectors.has_role(user, GROUP_LEADER) and loan.group is not None and loan.group.leader_id == user.pk
+    officer = has_role(user, CREDIT_OFFICER)
+    chairman = has_role(user, CHAIRMAN)
+    leader = has_role(user, GROUP_LEADER) and loan.group is not None and loan.group.leader_id == user.pk
     out = []
     if loan.status == S.APPLIED and (officer or leader):
         out += [("select", _("Record the group's selection")), ("refuse", _("Refuse"))]
@@ -148,8 +148,8 @@ def loan_detail(request, pk: int):
         extensions=list(loan.extensions.select_related("cause")),
         freezes=list(loan.freezes.select_related("cause")),
         write_offs=list(loan.write_offs.select_related("cause")),
-        can_reverse=selectors.has_role(request.user, CREDIT_OFFICER),
-        can_check=selectors.has_role(request.user, CREDIT_OFFICER, GROUP_LEADER),
+        can_reverse=has_role(request.user, CREDIT_OFFICER),
+        can_check=has_role(request.user, CREDIT_OFFICER, GROUP_LEADER),
         today=today,
     )
     if show and loan.disbursed_on:
@@ -313,7 +313,7 @@ def loan_action(request, pk: int, action: str):
     if action not in ACTION_ROLES:
         raise Http404
     loan = selectors.loan_get(user=request.user, pk=pk)
-    selectors.require_role(request.user, *ACTION_ROLES[action])
+    require_role(request.user, *ACTION_ROLES[action])
     if action in ("collect", "reverse", "write_off"):
         selectors.require_amounts(request.user)
     entry = None
@@ -352,7 +352,7 @@ def loan_action(request, pk: int, action: str):
 @require_http_methods(["GET", "POST"])
 def loan_new(request):
     """An application (Form 01/TD) entered by the group leader or the credit officer for a member household."""
-    selectors.require_role(request.user, CREDIT_OFFICER, GROUP_LEADER)
+    require_role(request.user, CREDIT_OFFICER, GROUP_LEADER)
     groups = list(selectors.group_list(user=request.user))
     if not groups:
         raise Http404
@@ -392,7 +392,7 @@ def loan_new(request):
 @area_safe
 def applications(request):
     """Loans waiting at each step before disbursement; each step's button is on the loan's page."""
-    selectors.require_role(request.user, CREDIT_OFFICER, CHAIRMAN, GROUP_LEADER)
+    require_role(request.user, CREDIT_OFFICER, CHAIRMAN, GROUP_LEADER)
     status = request.GET.get("status", S.APPLIED)
     if status not in PIPELINE_STATUSES:
         status = S.APPLIED
@@ -435,7 +435,7 @@ def sheet(request, pk: int):
     group = selectors.group_get(user=request.user, pk=pk)
     selectors.require_amounts(request.user)
     period = _month(request.POST.get("month") or request.GET.get("month"))
-    can_post = selectors.has_role(request.user, CREDIT_OFFICER)
+    can_post = has_role(request.user, CREDIT_OFFICER)
     if request.method == "POST":
         if not can_post:
             raise PermissionDenied(_("Only the credit officer posts a sheet at the transaction point."))
@@ -501,7 +501,7 @@ def _sheet_amounts(post) -> dict:
 @area_safe
 def group_home(request):
     """The group leader's phone page: my group this month (what each member owes, who is late)."""
-    selectors.require_role(request.user, GROUP_LEADER)
+    require_role(request.user, GROUP_LEADER)
     period = _month(request.GET.get("month"))
     groups = list(selectors.led_groups(user=request.user))
     sheets = [selectors.collection_sheet(group=g, period=period) for g in groups]
@@ -512,7 +512,7 @@ def group_home(request):
 # --- overdue, risk debt, loan-use checks --------------------------------------------------------------------------
 @area_safe
 def overdue(request):
-    selectors.require_role(request.user, CREDIT_OFFICER, CHAIRMAN, PROVINCE_OFFICER, GROUP_LEADER)
+    require_role(request.user, CREDIT_OFFICER, CHAIRMAN, PROVINCE_OFFICER, GROUP_LEADER)
     form = forms.AsOfForm(request.GET or None)
     as_of = form.as_of_value()
     items = selectors.overdue_list(user=request.user, as_of=as_of)
@@ -526,21 +526,21 @@ def overdue(request):
             as_of=as_of,
             page=page,
             buckets=exports.bucket_labels(),
-            is_officer=selectors.has_role(request.user, CREDIT_OFFICER),
+            is_officer=has_role(request.user, CREDIT_OFFICER),
         ),
     )
 
 
 @area_safe
 def risk_debt(request):
-    selectors.require_role(request.user, CREDIT_OFFICER, CHAIRMAN, PROVINCE_OFFICER)
+    require_role(request.user, CREDIT_OFFICER, CHAIRMAN, PROVINCE_OFFICER)
     files = selectors.risk_debt_files(user=request.user)
     return render(request, "credit/risk_debt.html", _ctx(request, **{k: list(v[:200]) for k, v in files.items()}))
 
 
 @area_safe
 def use_checks(request):
-    selectors.require_role(request.user, CREDIT_OFFICER, CHAIRMAN, GROUP_LEADER, PROVINCE_OFFICER)
+    require_role(request.user, CREDIT_OFFICER, CHAIRMAN, GROUP_LEADER, PROVINCE_OFFICER)
     pending = selectors.use_checks(user=request.user, pending=True)
     misused = selectors.use_checks(user=request.user, pending=False, outcome=LoanUseCheck.Outcome.MISUSED)
     return render(
@@ -551,7 +551,7 @@ def use_checks(request):
             pending=list(pending[:200]),
             misused=list(misused[:200]),
             today=timezone.localdate(),
-            can_check=selectors.has_role(request.user, CREDIT_OFFICER, GROUP_LEADER),
+            can_check=has_role(request.user, CREDIT_OFFICER, GROUP_LEADER),
         ),
     )
 
@@ -560,10 +560,10 @@ def use_checks(request):
 @require_http_methods(["GET", "POST"])
 def use_check_record(request, pk: int):
     check = selectors.use_check_get(user=request.user, pk=pk)
-    selectors.require_role(request.user, CREDIT_OFFICER, GROUP_LEADER)
+    require_role(request.user, CREDIT_OFFICER, GROUP_LEADER)
     checker = (
         LoanUseCheck.Checker.GROUP_LEADER
-        if GROUP_LEADER in user_roles(request.user) and not selectors.has_role(request.user, CREDIT_OFFICER)
+        if GROUP_LEADER in user_roles(request.user) and not has_role(request.user, CREDIT_OFFICER)
         else LoanUseCheck.Checker.OFFICER
     )
     form = forms.UseCheckForm(request.POST or None, initial={"on": timezone.localdate(), "checker": checker})
@@ -587,7 +587,7 @@ def use_check_record(request, pk: int):
 @area_safe
 def chairman(request):
     """Debt quality of the commune: the figures, the groups and loans behind them, misuse found by checks."""
-    selectors.require_role(request.user, CHAIRMAN, PROVINCE_OFFICER, CREDIT_OFFICER)
+    require_role(request.user, CHAIRMAN, PROVINCE_OFFICER, CREDIT_OFFICER)
     as_of = forms.AsOfForm(request.GET or None).as_of_value()
     report = portfolio_report(user=request.user, as_of=as_of)
     summary = selectors.chairman_debt_summary(user=request.user, as_of=as_of)

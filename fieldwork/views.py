@@ -1,11 +1,10 @@
-from django.db.models import Count
 from django.shortcuts import render
 from django.utils import timezone
 
 from accounts.middleware import area_safe
 from accounts.scope import user_scope
 from credit.models import Loan
-from credit.selectors import loan_scope
+from credit.selectors import loan_status_counts
 from households import selectors as household_selectors
 
 #: Loan statuses a cadre is shown for the households they serve (no amounts: design.md §4).
@@ -21,13 +20,7 @@ def home(request):
     villages = list(user_scope(user).villages().filter(valid_to__isnull=True))
     counts = {row["village_id"]: row for row in household_selectors.village_counts(user=user)}
     rows = [{"village": v, **counts.get(v.pk, {"households": 0, "poor": 0, "near_poor": 0})} for v in villages]
-    by_status = dict(
-        loan_scope(user=user)
-        .filter(status__in=LOAN_STATUSES)
-        .values_list("status")
-        .annotate(n=Count("id"))
-        .values_list("status", "n")
-    )
+    by_status = loan_status_counts(user=user, statuses=LOAN_STATUSES)
     loans = [(Loan.Status(s).label, s, by_status.get(s, 0)) for s in LOAN_STATUSES]
     context = {
         "rows": rows,

@@ -950,14 +950,16 @@ def target_progress(rates: OfficialRates) -> list[TargetProgress]:
             continue
         for year in rates.years[1:]:
             reduction = row.reduction(year)
-            if reduction is None:
-                status = NO_DATA
-            elif reduction >= target.min_points - 1e-9:
-                status = ON_TRACK
-            else:
-                status = BEHIND
-            out.append(TargetProgress(row, target, year, reduction, status))
+            out.append(TargetProgress(row, target, year, reduction, target_status(target, reduction)))
     return out
+
+
+def target_status(target: Target, reduction: float | None) -> str:
+    """On track when the poor-household rate fell by at least the target's lower bound, behind when it fell less (or
+    rose), no data without a reduction."""
+    if reduction is None:
+        return NO_DATA
+    return ON_TRACK if reduction >= target.min_points - 1e-9 else BEHIND
 
 
 def report_years() -> list[int]:

@@ -12,7 +12,6 @@ import io
 
 from django import forms
 from django.core.cache import cache
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
@@ -22,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.middleware import area_safe
-from accounts.roles import CADRE, CHAIRMAN, PROVINCE_OFFICER, user_roles
+from accounts.roles import CADRE, CHAIRMAN, PROVINCE_OFFICER, require_role, user_roles
 from accounts.scope import user_scope
 from accounts.selectors import commune_get
 
@@ -45,8 +44,7 @@ ERR_NOTHING_TO_CONFIRM = _("This check cannot be imported: it found errors, or t
 
 
 def _require_role(user) -> None:
-    if not (user.is_superuser or IMPORT_ROLES & set(user_roles(user))):
-        raise PermissionDenied(ERR_ROLE)
+    require_role(user, *IMPORT_ROLES, message=ERR_ROLE)
 
 
 def _can_recognise(user) -> bool:

@@ -10,14 +10,13 @@ from __future__ import annotations
 from fractions import Fraction
 
 from django import forms
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from django.urls import path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.middleware import area_safe
-from accounts.roles import CADRE, CHAIRMAN, PROVINCE_OFFICER, user_roles
+from accounts.roles import CADRE, CHAIRMAN, PROVINCE_OFFICER, require_role
 from accounts.scope import user_scope
 from config.charts import Series, bar_chart, line_chart
 from config.excel import Column, Sheet, workbook_response
@@ -372,9 +371,7 @@ def _times100(value: float | None) -> float | None:
 
 # --- views ------------------------------------------------------------------------------------------------------
 def _check_role(user) -> None:
-    if user.is_superuser or REPORT_ROLES & set(user_roles(user)):
-        return
-    raise PermissionDenied(ERR_ROLE)
+    require_role(user, *REPORT_ROLES, message=ERR_ROLE)
 
 
 def _trend_years(year: int, years: list[int]) -> list[int]:

@@ -98,8 +98,8 @@ def _row_from(rates_row: reports.RatesRow, year: int | None, figures: Figures | 
         row.households, row.poor_rate, row.near_poor_rate = now.households, now.poor_rate, now.near_poor_rate
         row.reduction = rates_row.reduction(year)
         target = reports.TARGETS.get(rates_row.target)
-        if target is not None and row.reduction is not None:
-            row.status = reports.ON_TRACK if row.reduction >= target.min_points - 1e-9 else reports.BEHIND
+        if target is not None:
+            row.status = reports.target_status(target, row.reduction)
     if figures is not None:
         row.loans, row.outstanding = figures.loans, figures.outstanding
         row.overdue_ratio, row.par30 = float(figures.overdue_ratio), float(figures.par30)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.middleware import area_safe
-from accounts.roles import CHAIRMAN, PROVINCE_OFFICER, user_roles
+from accounts.roles import CHAIRMAN, PROVINCE_OFFICER, require_role
 from accounts.scope import user_scope
 from config import numbers
 from config.charts import Series, bar_chart
@@ -19,17 +18,11 @@ from households.views_reports import html_table, rates_chart
 from . import overview
 
 
-def _require(user, *roles: str) -> None:
-    if user.is_superuser or set(roles) & set(user_roles(user)):
-        return
-    raise PermissionDenied(_("This page is for the commune chairman and the provincial coordination office."))
-
-
 @area_safe
 def commune_overview(request):
     """The commune at a glance: households by status, the poor-household rate and its targets, work waiting for the
     chairman, and the debt quality of VBSP loans."""
-    _require(request.user, CHAIRMAN, PROVINCE_OFFICER)
+    require_role(request.user, CHAIRMAN, PROVINCE_OFFICER)
     scope = user_scope(request.user)
     if scope.is_empty:
         return render(request, "accounts/no_area.html")
@@ -126,7 +119,7 @@ def _change_text(reduction: float | None) -> str:
 def province_overview(request):
     """The provincial coordination office's home: every commune's poverty rate, its fall against the target, and
     its VBSP debt quality, side by side; a chart and an Excel download."""
-    _require(request.user, PROVINCE_OFFICER)
+    require_role(request.user, PROVINCE_OFFICER)
     scope = user_scope(request.user)
     if scope.is_empty:
         return render(request, "accounts/no_area.html")
@@ -149,7 +142,7 @@ def province_overview(request):
 
 @area_safe
 def province_overview_excel(request):
-    _require(request.user, PROVINCE_OFFICER)
+    require_role(request.user, PROVINCE_OFFICER)
     comparison = overview.province_comparison(user=request.user, as_of=timezone.localdate())
     return workbook_response(
         [comparison_sheet(comparison)], filename=f"so-sanh-xa-{comparison.as_of.strftime('%Y-%m-%d')}.xlsx"

@@ -205,3 +205,23 @@ def test_concurrent_id_ranges_give_the_single_statements_figures(book, users, se
     assert len(calls) == 3 and all(a[2] for a in calls)  # three ranges, each on the exported snapshot
     assert _figures(split) == _figures(single)
     assert single.total.loans > 0
+
+
+def test_a_loan_written_off_during_its_freeze_is_not_frozen_in_sql_or_python(province):
+    """Found by the ledger property test: a freeze covering the day, principal wholly written off — nothing is
+    outstanding, so neither the SQL nor credit.position calls it frozen."""
+    from credit.portfolio import loan_positions
+
+    group, (household, *_rest) = group_with_members(province["a1"], members=3)
+    loan = loan_through(
+        household, group, amount=12_000_000, applied_on=date(2025, 10, 1), disbursed_on=date(2025, 10, 1)
+    )
+    services.loan_freeze(
+        loan=loan, frozen_from=date(2025, 10, 2), frozen_until=date(2025, 10, 3), cause=cause(), reason="dịch bệnh"
+    )
+    services.loan_write_off(
+        loan=loan, on=date(2025, 10, 3), principal=12_000_000, cause=cause(), idempotency_key="wo-frozen"
+    )
+    sql = loan_positions(as_of=date(2025, 10, 3), loan_ids=[loan.pk])[0]
+    py = selectors.loan_position(loan=loan, on=date(2025, 10, 3))
+    assert (sql["outstanding"], sql["frozen"]) == (py.outstanding, py.frozen) == (0, False)
